@@ -2,13 +2,14 @@
 
 /** The Linux errno names pagelab returns. */
 export type Errno =
-  | 'EPERM' | 'ENOENT' | 'EINTR' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EACCES' | 'EFAULT'
-  | 'EBUSY' | 'EEXIST' | 'EINVAL' | 'ENOSPC' | 'E2BIG' | 'ENOTTY' | 'ERANGE' | 'ENODEV';
+  | 'EPERM' | 'ENOENT' | 'EINTR' | 'EIO' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EACCES' | 'EFAULT'
+  | 'EBUSY' | 'EEXIST' | 'ENODEV' | 'ENOTDIR' | 'EISDIR' | 'EINVAL' | 'ENOSPC' | 'E2BIG' | 'ENOTTY' | 'ERANGE';
 
 const STRERROR: Readonly<Record<Errno, string>> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   EINTR: 'Interrupted system call',
+  EIO: 'I/O error',
   EBADF: 'Bad file descriptor',
   EAGAIN: 'Resource temporarily unavailable',
   ENOMEM: 'Cannot allocate memory',
@@ -16,6 +17,8 @@ const STRERROR: Readonly<Record<Errno, string>> = {
   EFAULT: 'Bad address',
   EBUSY: 'Device or resource busy',
   EEXIST: 'File exists',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
   EINVAL: 'Invalid argument',
   ENOSPC: 'No space left on device',
   E2BIG: 'Argument list too long',
