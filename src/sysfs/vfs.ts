@@ -11,10 +11,12 @@
 //   show files): do_dentry_open() leaves FMODE_CAN_READ/FMODE_CAN_WRITE unset (the debugfs proxies
 //   only forward operations the real fops has: __full_proxy_fops_init, open_proxy_open), and
 //   vfs_read()/vfs_write() return -EINVAL. Flavor 'fops'.
+// - A procfs file (/proc/meminfo, /proc/buddyinfo): proc_reg_write()/proc_reg_read() (pde_write,
+//   pde_read) return -EIO when the proc_ops has no such operation. Flavor 'proc'.
 // - open(O_WRONLY|O_CREAT) of a missing name in an existing debugfs/procfs/sysfs directory: the
 //   directory inode has no ->create, so lookup_open() returns -EACCES; a missing parent gives -ENOENT.
-// - A directory: open(O_WRONLY) gives EISDIR and read() of an opened directory gives EISDIR. errno.ts
-//   has no EISDIR yet, so these report EINVAL (see IS_A_DIRECTORY).
+// - A directory: open(O_WRONLY) gives EISDIR and read() of an opened directory gives EISDIR; a path
+//   through a file gives ENOTDIR.
 import { assert } from '../base/assert.ts';
 import { err, ok, type Errno, type Result } from '../base/errno.ts';
 
@@ -32,7 +34,7 @@ export interface VirtualFs {
 }
 
 /** How a file without a read or write handler fails (see the header). */
-export type FileFlavor = 'simple-attr' | 'fops';
+export type FileFlavor = 'simple-attr' | 'fops' | 'proc';
 
 /** What a registered file can do; a missing handler fails the way its flavor says. */
 export interface FileHandlers {
@@ -44,12 +46,10 @@ export interface FileHandlers {
   readonly flavor?: FileFlavor;
 }
 
-const MISSING_OP_ERRNO: Readonly<Record<FileFlavor, Errno>> = { 'simple-attr': 'EACCES', fops: 'EINVAL' };
+const MISSING_OP_ERRNO: Readonly<Record<FileFlavor, Errno>> = { 'simple-attr': 'EACCES', fops: 'EINVAL', proc: 'EIO' };
 
-/** Stand-in for EISDIR until errno.ts has it (only the stderr wording differs from Linux). */
-const IS_A_DIRECTORY: Errno = 'EINVAL';
-/** Stand-in for ENOTDIR until errno.ts has it. */
-const NOT_A_DIRECTORY: Errno = 'EINVAL';
+const IS_A_DIRECTORY: Errno = 'EISDIR';
+const NOT_A_DIRECTORY: Errno = 'ENOTDIR';
 
 /**
  * Lexical path resolution as the kernel does it without symlinks: repeated slashes collapse, `.` is

@@ -1,0 +1,235 @@
+// `sim` verbs for the page allocator: alloc/free/get/put pages, alloc_pages_bulk, per-CPU drain, checker, counters.
+import { err, ok, type Result } from '../../base/errno.ts';
+import { type Order, type Pfn } from '../../base/units.ts';
+import { checkBuddy } from '../../debug/check-buddy.ts';
+import { GFP_KERNEL, parseGfp, type Gfp } from '../../mem/gfp.ts';
+import { PAGE_ALLOCATED } from '../../mem/page-state.ts';
+import type { Machine } from '../../machine/machine.ts';
+import type { HandleTable } from '../handles.ts';
+import type { SimVerbRegistry } from '../sim-verbs.ts';
+import { expectPositionals, handleOption, intOption, parseIntArg, splitArgs } from '../verb-args.ts';
+
+/** A live page allocation made by a trace. */
+export interface PageHandle {
+  readonly pfn: Pfn;
+  readonly order: Order;
+  readonly cpu: number;
+}
+
+interface AllocArgs { order: Order; gfp: Gfp; cpu: number; node: number | undefined; as: string | undefined }
+interface BulkArgs { nrPages: number; gfp: Gfp; cpu: number; prefill: number[]; as: string | undefined }
+
+function gfpArg(text: string | undefined): Result<Gfp> {
+  return text === undefined ? ok(GFP_KERNEL) : parseGfp(text);
+}
+
+function parseAlloc(args: readonly string[], cpuCount: number): Result<AllocArgs> {
+  const split = splitArgs(args, ['cpu', 'node', 'as']);
+  if (!split.ok) return split;
+  const { positional, options } = split.value;
+  const count = expectPositionals(positional, 1, 2, 'ORDER [GFP]');
+  if (!count.ok) return count;
+  // Orders above MAX_PAGE_ORDER are accepted on purpose: Linux returns NULL for them (invariant 27).
+  const order = parseIntArg(positional[0], 'ORDER', 0, 31);
+  if (!order.ok) return order;
+  const gfp = gfpArg(positional[1]);
+  if (!gfp.ok) return gfp;
+  const cpu = intOption(options, 'cpu', 0, 0, cpuCount - 1);
+  if (!cpu.ok) return cpu;
+  const node = options.has('node') ? intOption(options, 'node', 0, 0, 63) : ok(undefined);
+  if (!node.ok) return node;
+  const as = handleOption(options);
+  if (!as.ok) return as;
+  return ok({ order: order.value, gfp: gfp.value, cpu: cpu.value, node: node.value, as: as.value });
+}
+
+function registerAlloc(registry: SimVerbRegistry, machine: Machine, pages: HandleTable<PageHandle>): void {
+  registry.register<AllocArgs>({
+    verb: 'alloc',
+    usage: 'alloc ORDER [GFP] [cpu=N] [node=N] [as=NAME]',
+    summary: `alloc_pages(GFP, ORDER) (default GFP_KERNEL); prints "ok NAME pfn=PFN order=ORDER" or "err ENOMEM"`,
+    parseArgs: (args) => parseAlloc(args, machine.buddy.cpuCount),
+    run: (a) => {
+      const owner = machine.owners.register('test', a.as ?? 'trace');
+      const pfn = machine.buddy.allocPages(a.gfp, a.order, { owner, cpu: a.cpu, ...(a.node === undefined ? {} : { preferredNode: a.node }) });
+      if (!pfn.ok) return pfn;
+      const name = pages.put({ pfn: pfn.value, order: a.order, cpu: a.cpu }, a.as);
+      if (!name.ok) {
+        machine.buddy.freePages(pfn.value, a.order, a.cpu);
+        return name;
+      }
+      return ok(`ok ${name.value} pfn=${pfn.value} order=${a.order}`);
+    },
+  });
+}
+
+/** Drops the handle when its head page went back to the allocator (refcount reached zero). */
+function forgetIfFreed(machine: Machine, pages: HandleTable<PageHandle>, name: string, pfn: Pfn): void {
+  if (machine.buddy.pageState(pfn) !== PAGE_ALLOCATED) pages.delete(name);
+}
+
+function registerRefVerbs(registry: SimVerbRegistry, machine: Machine, pages: HandleTable<PageHandle>): void {
+  const oneHandle = (args: readonly string[]): Result<string> => {
+    if (args.length !== 1) return err('EINVAL', `expected one handle, got ${args.length} arguments`);
+    return ok(args[0] as string);
+  };
+  registry.register<string>({
+    verb: 'free',
+    usage: 'free NAME',
+    summary: '__free_pages() of a trace allocation (drops one reference; tails of a non-compound block go at once)',
+    parseArgs: oneHandle,
+    run: (name) => {
+      const h = pages.get(name);
+      if (!h.ok) return h;
+      machine.buddy.freePages(h.value.pfn, h.value.order, h.value.cpu);
+      forgetIfFreed(machine, pages, name, h.value.pfn);
+      return ok('ok');
+    },
+  });
+  registry.register<string>({
+    verb: 'get',
+    usage: 'get NAME',
+    summary: 'get_page(): takes an extra reference on the allocation head',
+    parseArgs: oneHandle,
+    run: (name) => {
+      const h = pages.get(name);
+      if (!h.ok) return h;
+      machine.buddy.getPage(h.value.pfn);
+      return ok('ok');
+    },
+  });
+  registry.register<string>({
+    verb: 'put',
+    usage: 'put NAME',
+    summary: 'put_page(): drops a reference; at zero the page is freed at its compound order',
+    parseArgs: oneHandle,
+    run: (name) => {
+      const h = pages.get(name);
+      if (!h.ok) return h;
+      machine.buddy.putPage(h.value.pfn, h.value.cpu);
+      forgetIfFreed(machine, pages, name, h.value.pfn);
+      return ok('ok');
+    },
+  });
+}
+
+function parseBulk(args: readonly string[], cpuCount: number): Result<BulkArgs> {
+  const split = splitArgs(args, ['cpu', 'prefill', 'as']);
+  if (!split.ok) return split;
+  const { positional, options } = split.value;
+  const count = expectPositionals(positional, 1, 2, 'NR [GFP]');
+  if (!count.ok) return count;
+  const nrPages = parseIntArg(positional[0], 'NR', 0, 1 << 16);
+  if (!nrPages.ok) return nrPages;
+  const gfp = gfpArg(positional[1]);
+  if (!gfp.ok) return gfp;
+  const cpu = intOption(options, 'cpu', 0, 0, cpuCount - 1);
+  if (!cpu.ok) return cpu;
+  const prefill: number[] = [];
+  for (const text of (options.get('prefill') ?? '').split(',').filter((t) => t !== '')) {
+    const slot = parseIntArg(text, 'prefill slot', 0, nrPages.value - 1);
+    if (!slot.ok) return slot;
+    prefill.push(slot.value);
+  }
+  const as = handleOption(options);
+  if (!as.ok) return as;
+  return ok({ nrPages: nrPages.value, gfp: gfp.value, cpu: cpu.value, prefill, as: as.value });
+}
+
+function registerBulk(registry: SimVerbRegistry, machine: Machine, pages: HandleTable<PageHandle>): void {
+  registry.register<BulkArgs>({
+    verb: 'bulk',
+    usage: 'bulk NR [GFP] [prefill=I,J,...] [cpu=N] [as=PREFIX]',
+    summary: 'alloc_pages_bulk() into an NR-slot array (prefill marks slots already holding a page); prints "ok n=R new=K"',
+    parseArgs: (args) => parseBulk(args, machine.buddy.cpuCount),
+    run: (a) => {
+      const owner = machine.owners.register('test', a.as ?? 'bulk');
+      // A pre-filled slot holds some page the caller already owns; its value only has to be non-null.
+      const slots: (Pfn | null)[] = Array.from({ length: a.nrPages }, (_, i) => (a.prefill.includes(i) ? -1 : null));
+      const filled = machine.buddy.allocPagesBulk(a.gfp, a.nrPages, slots, { owner, cpu: a.cpu });
+      let fresh = 0;
+      for (const [i, pfn] of slots.entries()) {
+        if (pfn === null || a.prefill.includes(i)) continue;
+        pages.put({ pfn, order: 0, cpu: a.cpu }, a.as === undefined ? undefined : `${a.as}.${i}`);
+        fresh++;
+      }
+      return ok(`ok n=${filled} new=${fresh}`);
+    },
+  });
+}
+
+function registerMaintenance(registry: SimVerbRegistry, machine: Machine): void {
+  registry.register<number | undefined>({
+    verb: 'drain',
+    usage: 'drain [cpu=N]',
+    summary: 'drain_all_pages() (or drain_local_pages() of one CPU): per-CPU lists back to the buddy lists',
+    parseArgs: (args) => {
+      const split = splitArgs(args, ['cpu']);
+      if (!split.ok) return split;
+      if (split.value.positional.length > 0) return err('EINVAL', 'drain takes only cpu=N');
+      return split.value.options.has('cpu') ? intOption(split.value.options, 'cpu', 0, 0, machine.buddy.cpuCount - 1) : ok(undefined);
+    },
+    run: (cpu) => {
+      if (cpu === undefined) machine.buddy.drainAllPages();
+      else machine.buddy.drainLocalPages(cpu);
+      return ok('ok');
+    },
+  });
+  registry.register<number>({
+    verb: 'tick',
+    usage: 'tick [NS]',
+    summary: 'advances virtual time (default 1 ms) and runs the background workers once',
+    parseArgs: (args) => (args.length === 0 ? ok(1_000_000) : args.length === 1 ? parseIntArg(args[0], 'NS', 0, 3.6e12) : err('EINVAL', 'tick takes at most one number')),
+    run: (ns) => {
+      machine.tick(ns);
+      return ok(`ok now=${machine.env.clock.nowNs()}`);
+    },
+  });
+}
+
+function registerInspection(registry: SimVerbRegistry, machine: Machine): void {
+  const noArgs = (args: readonly string[]): Result<void> => (args.length === 0 ? ok(undefined) : err('EINVAL', 'takes no arguments'));
+  registry.register<void>({
+    verb: 'check',
+    usage: 'check',
+    summary: 'runs the structural checker; prints "ok" or "bad N: FIRST-VIOLATION"',
+    parseArgs: noArgs,
+    run: () => {
+      const problems = checkBuddy(machine.buddy);
+      return ok(problems.length === 0 ? 'ok' : `bad ${problems.length}: ${problems[0]}`);
+    },
+  });
+  registry.register<void>({
+    verb: 'hash',
+    usage: 'hash',
+    summary: 'prints the machine state hash (same config, seed and statements give the same hash)',
+    parseArgs: noArgs,
+    run: () => ok(machine.stateHash()),
+  });
+  registry.register<void>({
+    verb: 'stat',
+    usage: 'stat',
+    summary: 'prints free, cma_free, isolated_free, pcp and managed page counts',
+    parseArgs: noArgs,
+    run: () => {
+      const b = machine.buddy;
+      return ok(`free=${b.nrFreePages()} cma_free=${b.nrFreeCmaPages()} isolated_free=${b.nrIsolatedFreePages()} pcp=${b.pcpPages()} managed=${b.managedPages()}`);
+    },
+  });
+  registry.register<void>({
+    verb: 'events',
+    usage: 'events',
+    summary: 'prints every non-zero vm event counter as NAME=COUNT',
+    parseArgs: noArgs,
+    run: () => ok(Object.entries(machine.events.snapshot()).filter(([, n]) => n !== 0).map(([k, n]) => `${k}=${n}`).join(' ')),
+  });
+}
+
+/** Registers every page-allocator verb on `registry`, allocations tracked in `pages`. */
+export function registerBuddyVerbs(registry: SimVerbRegistry, machine: Machine, pages: HandleTable<PageHandle>): void {
+  registerAlloc(registry, machine, pages);
+  registerRefVerbs(registry, machine, pages);
+  registerBulk(registry, machine, pages);
+  registerMaintenance(registry, machine);
+  registerInspection(registry, machine);
+}
