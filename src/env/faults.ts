@@ -6,9 +6,10 @@ export type FaultSite =
   | 'page_alloc'     // should_fail_alloc_page(): the next allocPages returns NULL (ENOMEM)
   | 'migrate'        // migrate_pages(): the next page migration fails as if the page were busy
   | 'isolate'        // set_migratetype_isolate(): the next pageblock isolation fails with EBUSY
-  | 'transient_pin'; // a short-term pin appears on a page in the range being migrated
+  | 'transient_pin'  // a short-term pin appears on a page in the range being migrated
+  | 'fatal_signal';  // fatal_signal_pending(): the calling task has been killed (checked by heap and contig loops)
 
-export const FAULT_SITES: readonly FaultSite[] = ['page_alloc', 'migrate', 'isolate', 'transient_pin'];
+export const FAULT_SITES: readonly FaultSite[] = ['page_alloc', 'migrate', 'isolate', 'transient_pin', 'fatal_signal'];
 
 /** Counts of armed failures per site; each consult of an armed site consumes one and reports a failure. */
 export class FaultInjector {
