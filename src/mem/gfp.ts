@@ -74,12 +74,13 @@ const GFP_NAMES: readonly (readonly [string, Gfp])[] = [
 ];
 
 /**
- * Parses "GFP_KERNEL|__GFP_ZERO", a "~__GFP_RECLAIM" term clears bits; a bare number is taken as a mask.
+ * Parses "GFP_KERNEL|__GFP_ZERO" (terms may also be separated by commas, which needs no quoting in a
+ * trace line); a "~__GFP_RECLAIM" term clears bits; a bare number is taken as a mask.
  * Unknown names are an EINVAL naming the term.
  */
 export function parseGfp(text: string): Result<Gfp> {
   let gfp = 0;
-  for (const rawTerm of text.split('|')) {
+  for (const rawTerm of text.split(/[|,]/)) {
     const term = rawTerm.trim();
     const clear = term.startsWith('~');
     const name = clear ? term.slice(1) : term;
