@@ -10,6 +10,9 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../base/errno.ts';
 import { formatSize, MAX_PAGE_ORDER, PAGE_SIZE, PAGEBLOCK_NR_PAGES, pagesToBytes, parseSize } from '../base/units.ts';
+import type { CpaPoolOptions } from '../heaps/cpa-pool.ts';
+import { NUM_HEAP_MINORS } from '../heaps/dma-heap.ts';
+import { DEFAULT_SYSTEM_HEAPS_OPTIONS, type SystemHeapsOptions } from '../heaps/system-heap.ts';
 import type { ZoneKind } from '../mem/platform.ts';
 
 /** Banks and reservations must be pageblock aligned (2 MiB with 4 KiB pages and pageblock_order 9). */
@@ -120,6 +123,26 @@ export interface MachineConfig {
     /** vm.watermark_scale_factor (1..3000); default 10. */
     readonly watermarkScaleFactor: number;
   };
+  /** dma-buf heaps; absent means DEFAULT_HEAPS_CONFIG (use heapsConfigOf). */
+  readonly heaps?: HeapsConfig;
+}
+
+/** The dma-buf heaps beyond what every machine has (the config's `heaps` section). */
+export interface HeapsConfig {
+  /** The system heap, its variants, pools and deferred freeing. */
+  readonly system: SystemHeapsOptions;
+  /** CPA-style pools, each exported as a heap of the same name; default none. */
+  readonly cpa: readonly CpaPoolOptions[];
+}
+
+/** The heaps of a config without a `heaps` section: mainline 6.1 (plus the half-of-RAM cap). */
+export const DEFAULT_HEAPS_CONFIG: HeapsConfig = { system: DEFAULT_SYSTEM_HEAPS_OPTIONS, cpa: [] };
+/** net/core page_pool_init() rejects a larger ring with E2BIG. */
+export const MAX_STATIC_POOL_ENTRIES = 32768;
+
+/** The heaps section of `config`, defaults filled in. */
+export function heapsConfigOf(config: MachineConfig): HeapsConfig {
+  return config.heaps ?? DEFAULT_HEAPS_CONFIG;
 }
 
 /** What `--mem` and `--cmdline` ask for; both optional. */
@@ -196,6 +219,46 @@ const deviceSchema = z.strictObject({
   exportHeap: z.boolean().default(false),
 });
 
+const orderBetween = (min: number) => z.number().int()
+  .min(min, { error: `must be between ${min} and ${MAX_PAGE_ORDER}` })
+  .max(MAX_PAGE_ORDER, { error: `must be between ${min} and ${MAX_PAGE_ORDER}` });
+const blockCountField = z.number().int().min(0, { error: 'must be a whole number >= 0' });
+const CACHINGS = ['cached', 'write-combined', 'uncached'] as const;
+
+const systemHeapsSchema = z.strictObject({
+  pool: z.enum(['none', 'static', 'shrinker'], { error: 'must be one of none, static, shrinker' }).default('none'),
+  shrinkerStyle: z.enum(['ion', 'ttm'], { error: 'must be one of ion, ttm' }).default('ion'),
+  staticPoolEntries: z.number().int()
+    .min(1, { error: `must be between 1 and ${MAX_STATIC_POOL_ENTRIES}` })
+    .max(MAX_STATIC_POOL_ENTRIES, { error: `must be at most ${MAX_STATIC_POOL_ENTRIES}, the largest ring page_pool_init accepts (E2BIG)` })
+    .default(DEFAULT_SYSTEM_HEAPS_OPTIONS.staticPoolEntries),
+  poolLimit: sizeField.optional(),
+  deferredFree: z.boolean().default(false),
+  zeroBudgetPerTick: sizeField.optional(),
+  sizeCap: z.boolean().default(true),
+  variants: z.array(z.strictObject({
+    name: nameField,
+    caching: z.enum(CACHINGS, { error: `must be one of ${CACHINGS.join(', ')}` }),
+  })).default([]),
+});
+
+const cpaPoolSchema = z.strictObject({
+  name: nameField,
+  order: orderBetween(1).default(9),
+  lowmark: blockCountField,
+  fillmark: blockCountField,
+  highmark: blockCountField,
+  alignOrder: orderBetween(0).default(0),
+});
+
+const heapsSchema = z.strictObject({
+  system: systemHeapsSchema.default({
+    pool: 'none', shrinkerStyle: 'ion', staticPoolEntries: DEFAULT_SYSTEM_HEAPS_OPTIONS.staticPoolEntries,
+    deferredFree: false, sizeCap: true, variants: [],
+  }),
+  cpa: z.array(cpaPoolSchema).default([]),
+});
+
 const machineSchema = z.strictObject({
   banks: z.array(bankSchema).min(1, { error: 'must list at least one bank' }),
   cpus: z.number().int().min(1, { error: 'must be between 1 and 64' }).max(64, { error: 'must be between 1 and 64' }).default(2),
@@ -211,6 +274,7 @@ const machineSchema = z.strictObject({
       .max(WATERMARK_SCALE_FACTOR_MAX, { error: `must be between 1 and ${WATERMARK_SCALE_FACTOR_MAX}` })
       .default(10),
   }).default({ watermarkScaleFactor: 10 }),
+  heaps: heapsSchema.optional(),
 });
 
 type ParsedMachine = z.output<typeof machineSchema>;
@@ -416,9 +480,45 @@ function devicesProblem(config: MachineConfig): Problem {
   return duplicateProblem('devices', 'name', config.devices.map((device) => device.name));
 }
 
+function cpaPoolProblem(pool: CpaPoolOptions, index: number): Problem {
+  const path = `heaps.cpa[${index}]`;
+  if (pool.fillmark < pool.lowmark) return `${path}.fillmark: must be >= lowmark (${pool.lowmark}), got ${pool.fillmark}`;
+  if (pool.highmark < pool.fillmark) return `${path}.highmark: must be >= fillmark (${pool.fillmark}), got ${pool.highmark}`;
+  return undefined;
+}
+
+/** Heap names as /dev/dma_heap will hold them, each with the field that introduced it. */
+function heapNames(config: MachineConfig, heaps: HeapsConfig): { name: string; field: string }[] {
+  const names = [{ name: 'system', field: 'the system heap' }];
+  if (/(^|\s)cma=/.test(config.cmdline)) names.push({ name: 'reserved', field: 'the cma= heap' });
+  config.devices.forEach((device, index) => {
+    if (device.exportHeap) names.push({ name: device.cmaAreas[0] ?? '', field: `devices[${index}]` });
+  });
+  heaps.system.variants.forEach((variant, index) => names.push({ name: variant.name, field: `heaps.system.variants[${index}]` }));
+  heaps.cpa.forEach((pool, index) => names.push({ name: pool.name, field: `heaps.cpa[${index}]` }));
+  return names;
+}
+
+function heapsProblem(config: MachineConfig): Problem {
+  if (config.heaps === undefined) return undefined;
+  const budget = config.heaps.system.zeroBudgetBytesPerTick;
+  if (budget < PAGE_SIZE) return `heaps.system.zeroBudgetPerTick: must be at least 4K (got ${formatSize(budget)})`;
+  for (const [index, pool] of config.heaps.cpa.entries()) {
+    const problem = cpaPoolProblem(pool, index);
+    if (problem !== undefined) return problem;
+  }
+  const names = heapNames(config, config.heaps);
+  for (const [index, entry] of names.entries()) {
+    const first = names.findIndex((other) => other.name === entry.name);
+    if (first !== index) return `${entry.field}.name: "${entry.name}" is already the name of ${names[first]?.field}`;
+  }
+  if (names.length > NUM_HEAP_MINORS) return `heaps: ${names.length} heaps, more than the ${NUM_HEAP_MINORS} dma-heap minors`;
+  return undefined;
+}
+
 /** Every semantic check, in a fixed order; the first problem wins. */
 function machineProblem(config: MachineConfig): Problem {
-  return banksProblem(config.banks) ?? reservedProblem(config) ?? cmaProblem(config) ?? devicesProblem(config);
+  return banksProblem(config.banks) ?? reservedProblem(config) ?? cmaProblem(config) ?? devicesProblem(config) ?? heapsProblem(config);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,6 +549,18 @@ function normalizeArea(area: ParsedMachine['cma']['areas'][number]): CmaAreaConf
   };
 }
 
+function normalizeHeaps(heaps: NonNullable<ParsedMachine['heaps']>): HeapsConfig {
+  const { poolLimit, zeroBudgetPerTick, ...system } = heaps.system;
+  return {
+    system: {
+      ...system,
+      zeroBudgetBytesPerTick: zeroBudgetPerTick ?? DEFAULT_SYSTEM_HEAPS_OPTIONS.zeroBudgetBytesPerTick,
+      ...(poolLimit !== undefined ? { poolLimitBytes: poolLimit } : {}),
+    },
+    cpa: heaps.cpa,
+  };
+}
+
 function normalize(parsed: ParsedMachine, banks: readonly BankConfig[]): MachineConfig {
   const reserved = parsed.reserved?.map((r) => ({ label: r.label, baseBytes: r.base, sizeBytes: r.size }));
   return {
@@ -463,6 +575,7 @@ function normalize(parsed: ParsedMachine, banks: readonly BankConfig[]): Machine
       ...(parsed.vm.minFreeKbytes !== undefined ? { minFreeKbytes: parsed.vm.minFreeKbytes } : {}),
       watermarkScaleFactor: parsed.vm.watermarkScaleFactor,
     },
+    ...(parsed.heaps !== undefined ? { heaps: normalizeHeaps(parsed.heaps) } : {}),
   };
 }
 

@@ -4,12 +4,22 @@ import { assert } from '../base/assert.ts';
 import { ok, type Result } from '../base/errno.ts';
 import { StateHasher } from '../base/hash.ts';
 import { createPageAllocator, type PageAllocator } from '../buddy/page-allocator.ts';
+import { CmaRegistry } from '../cma/cma-registry.ts';
+import { ContigAllocator } from '../contig/alloc-contig.ts';
+import { Compactor } from '../contig/compaction.ts';
+import { Pinner } from '../contig/pin.ts';
+import { UserMemory } from '../contig/user-memory.ts';
 import type { Env } from '../env/env.ts';
 import { WorkerRegistry } from '../env/workers.ts';
+import { createCpaHeaps } from '../heaps/cpa-pool.ts';
+import { DmaHeapRegistry } from '../heaps/dma-heap.ts';
+import { createSystemHeaps } from '../heaps/system-heap.ts';
 import { Owners } from '../mem/owners.ts';
 import type { PlatformLayout } from '../mem/platform.ts';
 import { VmEvents } from '../mem/vm-events.ts';
-import type { MachineConfig } from './config.ts';
+import { MemoryPressure } from '../reclaim/pressure.ts';
+import { ShrinkerRegistry } from '../reclaim/shrinker.ts';
+import { heapsConfigOf, type HeapsConfig, type MachineConfig } from './config.ts';
 import { resolveLayout } from './layout.ts';
 
 /** One virtual millisecond: the default step of tick(). */
@@ -24,6 +34,22 @@ export class Machine {
   readonly owners: Owners;
   readonly workers: WorkerRegistry;
   readonly buddy: PageAllocator;
+  /** The shrinkers direct reclaim and pressure events run, in registration order. */
+  readonly shrinkers: ShrinkerRegistry;
+  /** Memory-pressure events; also the buddy slow path's direct-reclaim hook. */
+  readonly pressure: MemoryPressure;
+  /** The dma-buf heaps (/dev/dma_heap/*): `system` always, then configured variants and CPA heaps. */
+  readonly heaps: DmaHeapRegistry;
+  /** Movable user memory (anonymous LRU pages of simulated processes). */
+  readonly user: UserMemory;
+  /** Short-term and FOLL_LONGTERM pins on user pages. */
+  readonly pins: Pinner;
+  /** alloc_contig_range / alloc_contig_pages. */
+  readonly contig: ContigAllocator;
+  /** Zone compaction; also the buddy slow path's direct-compaction hook and the pressure events' compactor. */
+  readonly compaction: Compactor;
+  /** The CMA areas by name and the devices with their area lists. */
+  readonly cma: CmaRegistry;
   /** Kernel parameters the machine ignored (not modelled), for reports. */
   readonly ignoredParams: readonly string[];
 
@@ -42,6 +68,20 @@ export class Machine {
       events: this.events,
       owners: this.owners,
     });
+    this.shrinkers = new ShrinkerRegistry(this.events);
+    this.pressure = new MemoryPressure(this.buddy, this.shrinkers, this.events);
+    this.pressure.installReclaimHook();
+    this.heaps = new DmaHeapRegistry(this.buddy.table, this.events);
+    registerHeaps(this, heapsConfigOf(config));
+    const contigDeps = { buddy: this.buddy, faults: env.faults, events: this.events, user: new UserMemory(this.buddy, this.events) };
+    this.user = contigDeps.user;
+    this.pins = new Pinner({ ...contigDeps, longtermMigratesCma: config.pinning.longtermMigratesCma });
+    this.contig = new ContigAllocator(contigDeps);
+    this.compaction = new Compactor(contigDeps, this.owners);
+    this.buddy.setSlowPathHooks({ ...this.buddy.hooks, compact: (zone, order, gfp) => this.compaction.compactHook(zone, order, gfp) });
+    this.pressure.setCompactor(this.compaction);
+    const devices = config.devices.map((device) => ({ name: device.name, cmaAreas: device.cmaAreas }));
+    this.cma = new CmaRegistry(layout.cma, devices, this.owners, { ...contigDeps, contig: this.contig });
   }
 
   /**
@@ -71,6 +111,36 @@ export class Machine {
     hasher.updateNumber(this.env.clock.nowNs());
     this.owners.hashInto(hasher);
     this.buddy.hashInto(hasher);
+    this.heaps.hashInto(hasher);
+    this.shrinkers.hashInto(hasher);
+    this.user.hashInto(hasher);
+    this.compaction.hashInto(hasher);
+    this.cma.hashInto(hasher);
     return hasher.digestHex();
   }
+}
+
+/**
+ * Registers the configured heaps with their workers and shrinkers, in a fixed order: the system
+ * heaps (then the deferred-free worker and shrinker, then the pool shrinker), then each CPA pool's
+ * heap, refill worker and shrinker in config order. The config was validated, so names are unique.
+ */
+function registerHeaps(machine: Machine, heaps: HeapsConfig): void {
+  const env = { buddy: machine.buddy, owners: machine.owners, events: machine.events, faults: machine.env.faults };
+  const system = createSystemHeaps(env, heaps.system);
+  for (const heap of system.heaps) assertOk(machine.heaps.add(heap));
+  if (system.deferred !== undefined) {
+    machine.workers.register(system.deferred);
+    assertOk(machine.shrinkers.register(system.deferred));
+  }
+  if (system.pools?.isShrinkerControlled === true) assertOk(machine.shrinkers.register(system.pools));
+  for (const heap of createCpaHeaps(env, heaps.cpa)) {
+    assertOk(machine.heaps.add(heap));
+    machine.workers.register(heap.pool.worker);
+    assertOk(machine.shrinkers.register(heap.pool));
+  }
+}
+
+function assertOk(result: Result<void>): void {
+  assert(result.ok, () => (result.ok ? '' : `machine wiring: ${result.detail}`));
 }

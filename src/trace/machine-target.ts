@@ -3,6 +3,7 @@ import { err, ok, type Result } from '../base/errno.ts';
 import { createEnv } from '../env/env.ts';
 import type { MachineConfig } from '../machine/config.ts';
 import { Machine } from '../machine/machine.ts';
+import { registerCmaDebugfsFiles } from '../sysfs/cma-debugfs-files.ts';
 import { registerProcFiles } from '../sysfs/proc-files.ts';
 import { VfsRegistry } from '../sysfs/vfs.ts';
 import { HandleTable } from './handles.ts';
@@ -10,6 +11,9 @@ import type { TraceTarget } from './run.ts';
 import { SimVerbRegistry } from './sim-verbs.ts';
 import type { TraceTargetFactory } from './target-factory.ts';
 import { registerBuddyVerbs, type PageHandle } from './verbs/buddy-verbs.ts';
+import { registerCmaVerbs } from './verbs/cma-verbs.ts';
+import { registerContigVerbs } from './verbs/contig-verbs.ts';
+import { dmaHeapProbe, registerHeapVerbs } from './verbs/heap-verbs.ts';
 
 /** A trace target plus the machine behind it (tests inspect the machine after a run). */
 export interface MachineTarget extends TraceTarget {
@@ -20,14 +24,18 @@ export interface MachineTarget extends TraceTarget {
 export function createMachineTarget(machine: Machine): MachineTarget {
   const vfs = new VfsRegistry();
   registerProcFiles(vfs, machine);
+  registerCmaDebugfsFiles(vfs, machine);
   const sim = new SimVerbRegistry();
   registerBuddyVerbs(sim, machine, new HandleTable<PageHandle>('p', 'page allocation'));
+  registerHeapVerbs(sim, machine);
+  registerContigVerbs(sim, machine);
+  registerCmaVerbs(sim, machine);
   return {
     machine,
     vfs,
     sim,
-    // No dma-buf heap is registered on this machine: opening /dev/dma_heap/HEAP fails with ENOENT.
-    dmaHeapAlloc: () => 'err ENOENT',
+    // len= is the dma-buf size (PAGE_ALIGN(len) for the system heap), what lseek(fd, 0, SEEK_END) reads.
+    dmaHeapAlloc: (heap, lenBytes, fdFlags, heapFlags) => dmaHeapProbe(machine.heaps, heap, lenBytes, fdFlags, heapFlags),
   };
 }
 
