@@ -1,0 +1,37 @@
+// Test fixtures for the harness: small machine configs, a booted run context, and a machine factory around a (test-defined, deliberately broken) PageAllocator subclass.
+import { ok } from '../../src/base/errno.ts';
+import { PageAllocator, type PageAllocatorEnv } from '../../src/buddy/page-allocator.ts';
+import { Machine } from '../../src/machine/machine.ts';
+import type { PlatformLayout } from '../../src/mem/platform.ts';
+import type { MachineFactory } from '../../properties/harness-machine.ts';
+import { startRun, type StartedRun } from '../../properties/run-sequence.ts';
+
+/** 16 MiB, 2 CPUs, a 4 MiB `cma=` area: small enough that every op is quick. */
+export const SMALL_CONFIG = { banks: [{ name: 'dram0', base: 0, size: '16M', zone: 'Normal' }], cpus: 2, cmdline: 'cma=4M' };
+
+/** Two banks, the second a ZONE_MOVABLE bank. */
+export const MOVABLE_CONFIG = {
+  banks: [{ name: 'dram0', base: 0, size: '16M', zone: 'Normal' }, { name: 'dram1', base: '16M', size: '16M', zone: 'Movable', node: 0 }],
+  cpus: 1,
+};
+
+/** A booted run context for `config` (throws when it does not boot: a fixture bug). */
+export function started(config: unknown = SMALL_CONFIG, machineFactory?: MachineFactory): StartedRun {
+  const run = startRun({ config, seed: 'fixture', ...(machineFactory === undefined ? {} : { machineFactory }) });
+  if (!run.ok) throw new Error(run.detail);
+  return run.value;
+}
+
+/** A PageAllocator subclass constructor (a test's broken allocator). */
+export type AllocatorClass = new (layout: PlatformLayout, env: PageAllocatorEnv) => PageAllocator;
+
+/** Machines whose page allocator is an instance of `allocatorClass`, sharing the real machine's env, events and owners. */
+export function machineWith(allocatorClass: AllocatorClass): MachineFactory {
+  return (config, env) => {
+    const real = Machine.create(config, env);
+    if (!real.ok) return real;
+    const machine = real.value;
+    const buddy = new allocatorClass(machine.layout, { clock: env.clock, rng: env.rng, faults: env.faults, events: machine.events, owners: machine.owners });
+    return ok({ config: machine.config, layout: machine.layout, env: machine.env, events: machine.events, owners: machine.owners, buddy, tick: (deltaNs?: number) => machine.tick(deltaNs) });
+  };
+}
