@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../base/errno.ts';
 import { formatSize, MAX_PAGE_ORDER, PAGE_SIZE, PAGEBLOCK_NR_PAGES, pagesToBytes, parseSize } from '../base/units.ts';
+import type { ChunkHeapOptions } from '../heaps/chunk-heap.ts';
 import type { CpaPoolOptions } from '../heaps/cpa-pool.ts';
 import { NUM_HEAP_MINORS } from '../heaps/dma-heap.ts';
 import { DEFAULT_SYSTEM_HEAPS_OPTIONS, type SystemHeapsOptions } from '../heaps/system-heap.ts';
@@ -133,6 +134,8 @@ export interface HeapsConfig {
   readonly system: SystemHeapsOptions;
   /** CPA-style pools, each exported as a heap of the same name; default none. */
   readonly cpa: readonly CpaPoolOptions[];
+  /** Chunk heaps bound to CMA areas (read it with chunkHeapsOf); absent means none. */
+  readonly chunk?: readonly ChunkHeapOptions[];
 }
 
 /** The heaps of a config without a `heaps` section: mainline 6.1 (plus the half-of-RAM cap). */
@@ -144,6 +147,14 @@ export const MAX_STATIC_POOL_ENTRIES = 32768;
 export function heapsConfigOf(config: MachineConfig): HeapsConfig {
   return config.heaps ?? DEFAULT_HEAPS_CONFIG;
 }
+
+/** The chunk heaps of a heaps section, in config order (none when the field is absent). */
+export function chunkHeapsOf(heaps: HeapsConfig): readonly ChunkHeapOptions[] {
+  return heaps.chunk ?? [];
+}
+
+/** The largest chunk a chunk heap may use: one MAX_PAGE_ORDER block (4 MiB). */
+export const MAX_CHUNK_SIZE_BYTES = pagesToBytes(2 ** MAX_PAGE_ORDER);
 
 /** What `--mem` and `--cmdline` ask for; both optional. */
 export interface CliOverrides {
@@ -251,12 +262,15 @@ const cpaPoolSchema = z.strictObject({
   alignOrder: orderBetween(0).default(0),
 });
 
+const chunkHeapSchema = z.strictObject({ name: nameField, area: nameField, chunkSize: sizeField });
+
 const heapsSchema = z.strictObject({
   system: systemHeapsSchema.default({
     pool: 'none', shrinkerStyle: 'ion', staticPoolEntries: DEFAULT_SYSTEM_HEAPS_OPTIONS.staticPoolEntries,
     deferredFree: false, sizeCap: true, variants: [],
   }),
   cpa: z.array(cpaPoolSchema).default([]),
+  chunk: z.array(chunkHeapSchema).default([]),
 });
 
 const machineSchema = z.strictObject({
@@ -490,13 +504,34 @@ function cpaPoolProblem(pool: CpaPoolOptions, index: number): Problem {
 /** Heap names as /dev/dma_heap will hold them, each with the field that introduced it. */
 function heapNames(config: MachineConfig, heaps: HeapsConfig): { name: string; field: string }[] {
   const names = [{ name: 'system', field: 'the system heap' }];
-  if (/(^|\s)cma=/.test(config.cmdline)) names.push({ name: 'reserved', field: 'the cma= heap' });
+  if (cmdlineDeclaresCma(config)) names.push({ name: 'reserved', field: 'the cma= heap' });
   config.devices.forEach((device, index) => {
     if (device.exportHeap) names.push({ name: device.cmaAreas[0] ?? '', field: `devices[${index}]` });
   });
   heaps.system.variants.forEach((variant, index) => names.push({ name: variant.name, field: `heaps.system.variants[${index}]` }));
   heaps.cpa.forEach((pool, index) => names.push({ name: pool.name, field: `heaps.cpa[${index}]` }));
+  chunkHeapsOf(heaps).forEach((heap, index) => names.push({ name: heap.name, field: `heaps.chunk[${index}]` }));
   return names;
+}
+
+/** Whether the command line asks for the default area `reserved` (cma=...). */
+function cmdlineDeclaresCma(config: MachineConfig): boolean {
+  return /(^|\s)cma=/.test(config.cmdline);
+}
+
+/** A chunk heap's chunk size and area: a power of two in 4K..4M, a declared area, no smaller than one bitmap bit. */
+function chunkHeapProblem(config: MachineConfig, heap: ChunkHeapOptions, index: number): Problem {
+  const path = `heaps.chunk[${index}]`;
+  const size = heap.chunkSizeBytes;
+  if (size < PAGE_SIZE || !isPowerOfTwo(size)) return `${path}.chunkSize: must be a power of two >= 4K (got ${formatSize(size)})`;
+  if (size > MAX_CHUNK_SIZE_BYTES) return `${path}.chunkSize: must be at most ${formatSize(MAX_CHUNK_SIZE_BYTES)} (order ${MAX_PAGE_ORDER}) (got ${formatSize(size)})`;
+  const area = config.cma.areas.find((each) => each.name === heap.area);
+  if (area === undefined && !(heap.area === 'reserved' && cmdlineDeclaresCma(config))) {
+    return `${path}.area: no CMA area is named "${heap.area}" (declare it in cma.areas, or use "reserved" with cma= on the cmdline)`;
+  }
+  const bitBytes = pagesToBytes(2 ** (area?.orderPerBit ?? 0));
+  if (size < bitBytes) return `${path}.chunkSize: ${formatSize(size)} is smaller than one bitmap bit of area "${heap.area}" (orderPerBit ${area?.orderPerBit} = ${formatSize(bitBytes)})`;
+  return undefined;
 }
 
 function heapsProblem(config: MachineConfig): Problem {
@@ -505,6 +540,10 @@ function heapsProblem(config: MachineConfig): Problem {
   if (budget < PAGE_SIZE) return `heaps.system.zeroBudgetPerTick: must be at least 4K (got ${formatSize(budget)})`;
   for (const [index, pool] of config.heaps.cpa.entries()) {
     const problem = cpaPoolProblem(pool, index);
+    if (problem !== undefined) return problem;
+  }
+  for (const [index, heap] of chunkHeapsOf(config.heaps).entries()) {
+    const problem = chunkHeapProblem(config, heap, index);
     if (problem !== undefined) return problem;
   }
   const names = heapNames(config, config.heaps);
@@ -558,6 +597,7 @@ function normalizeHeaps(heaps: NonNullable<ParsedMachine['heaps']>): HeapsConfig
       ...(poolLimit !== undefined ? { poolLimitBytes: poolLimit } : {}),
     },
     cpa: heaps.cpa,
+    ...(heaps.chunk.length > 0 ? { chunk: heaps.chunk.map((c) => ({ name: c.name, area: c.area, chunkSizeBytes: c.chunkSize })) } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 // The composition root: builds every subsystem of one simulated machine from a validated config and an Env,
 // owns background time (tick) and the state hash. Nothing else wires subsystems together.
 import { assert } from '../base/assert.ts';
-import { ok, type Result } from '../base/errno.ts';
+import { err, ok, type Result } from '../base/errno.ts';
 import { StateHasher } from '../base/hash.ts';
 import { createPageAllocator, type PageAllocator } from '../buddy/page-allocator.ts';
+import type { CmaArea } from '../cma/cma-area.ts';
 import { CmaRegistry } from '../cma/cma-registry.ts';
 import { ContigAllocator } from '../contig/alloc-contig.ts';
 import { Compactor } from '../contig/compaction.ts';
@@ -11,6 +12,8 @@ import { Pinner } from '../contig/pin.ts';
 import { UserMemory } from '../contig/user-memory.ts';
 import type { Env } from '../env/env.ts';
 import { WorkerRegistry } from '../env/workers.ts';
+import { createChunkHeap } from '../heaps/chunk-heap.ts';
+import { createCmaHeaps } from '../heaps/cma-heap.ts';
 import { createCpaHeaps } from '../heaps/cpa-pool.ts';
 import { DmaHeapRegistry } from '../heaps/dma-heap.ts';
 import { createSystemHeaps } from '../heaps/system-heap.ts';
@@ -19,7 +22,7 @@ import type { PlatformLayout } from '../mem/platform.ts';
 import { VmEvents } from '../mem/vm-events.ts';
 import { MemoryPressure } from '../reclaim/pressure.ts';
 import { ShrinkerRegistry } from '../reclaim/shrinker.ts';
-import { heapsConfigOf, type HeapsConfig, type MachineConfig } from './config.ts';
+import { chunkHeapsOf, heapsConfigOf, type HeapsConfig, type MachineConfig } from './config.ts';
 import { resolveLayout } from './layout.ts';
 
 /** One virtual millisecond: the default step of tick(). */
@@ -38,7 +41,7 @@ export class Machine {
   readonly shrinkers: ShrinkerRegistry;
   /** Memory-pressure events; also the buddy slow path's direct-reclaim hook. */
   readonly pressure: MemoryPressure;
-  /** The dma-buf heaps (/dev/dma_heap/*): `system` always, then configured variants and CPA heaps. */
+  /** The dma-buf heaps (/dev/dma_heap/*): `system` and its variants, CMA heaps, chunk heaps, CPA heaps. */
   readonly heaps: DmaHeapRegistry;
   /** Movable user memory (anonymous LRU pages of simulated processes). */
   readonly user: UserMemory;
@@ -71,8 +74,6 @@ export class Machine {
     this.shrinkers = new ShrinkerRegistry(this.events);
     this.pressure = new MemoryPressure(this.buddy, this.shrinkers, this.events);
     this.pressure.installReclaimHook();
-    this.heaps = new DmaHeapRegistry(this.buddy.table, this.events);
-    registerHeaps(this, heapsConfigOf(config));
     const contigDeps = { buddy: this.buddy, faults: env.faults, events: this.events, user: new UserMemory(this.buddy, this.events) };
     this.user = contigDeps.user;
     this.pins = new Pinner({ ...contigDeps, longtermMigratesCma: config.pinning.longtermMigratesCma });
@@ -82,6 +83,9 @@ export class Machine {
     this.pressure.setCompactor(this.compaction);
     const devices = config.devices.map((device) => ({ name: device.name, cmaAreas: device.cmaAreas }));
     this.cma = new CmaRegistry(layout.cma, devices, this.owners, { ...contigDeps, contig: this.contig });
+    // Why here: CMA and chunk heaps need machine.cma, so heaps are registered once the areas exist.
+    this.heaps = new DmaHeapRegistry(this.buddy.table, this.events);
+    registerHeaps(this, heapsConfigOf(config));
   }
 
   /**
@@ -92,6 +96,8 @@ export class Machine {
   static create(config: MachineConfig, env: Env, source = 'config'): Result<Machine> {
     const resolved = resolveLayout(config, source);
     if (!resolved.ok) return resolved;
+    const missing = missingChunkHeapArea(config, resolved.value.layout, source);
+    if (missing !== undefined) return missing;
     return ok(new Machine(config, resolved.value.layout, resolved.value.ignoredParams, env));
   }
 
@@ -121,9 +127,27 @@ export class Machine {
 }
 
 /**
+ * A chunk heap bound to an area the layout did not create (`cma=0` makes no `reserved`): Linux would boot
+ * without the heap (its registration fails); pagelab refuses the config, as it does for a missing area.
+ */
+function missingChunkHeapArea(config: MachineConfig, layout: PlatformLayout, source: string): Result<never> | undefined {
+  const chunkHeaps = chunkHeapsOf(heapsConfigOf(config));
+  const index = chunkHeaps.findIndex((heap) => !layout.cma.some((area) => area.name === heap.area));
+  if (index < 0) return undefined;
+  return err('EINVAL', `${source}: heaps.chunk[${index}].area: CMA area "${chunkHeaps[index]?.area}" was not created, so the chunk heap cannot register`);
+}
+
+/** The areas that get a CMA heap: the default area (cma=), then each area a device exports, in device order. */
+function cmaHeapAreas(machine: Machine): CmaArea[] {
+  const exported = machine.config.devices.filter((device) => device.exportHeap).map((device) => machine.cma.area(device.cmaAreas[0] ?? ''));
+  return [machine.cma.defaultArea, ...exported].filter((area): area is CmaArea => area !== undefined);
+}
+
+/**
  * Registers the configured heaps with their workers and shrinkers, in a fixed order: the system
- * heaps (then the deferred-free worker and shrinker, then the pool shrinker), then each CPA pool's
- * heap, refill worker and shrinker in config order. The config was validated, so names are unique.
+ * heaps (then the deferred-free worker and shrinker, then the pool shrinker), the CMA heaps (default
+ * area, then exported device areas), the chunk heaps in config order, then each CPA pool's heap,
+ * refill worker and shrinker in config order. The config was validated, so names are unique.
  */
 function registerHeaps(machine: Machine, heaps: HeapsConfig): void {
   const env = { buddy: machine.buddy, owners: machine.owners, events: machine.events, faults: machine.env.faults };
@@ -134,6 +158,12 @@ function registerHeaps(machine: Machine, heaps: HeapsConfig): void {
     assertOk(machine.shrinkers.register(system.deferred));
   }
   if (system.pools?.isShrinkerControlled === true) assertOk(machine.shrinkers.register(system.pools));
+  const cmaDeps = { contig: machine.contig, events: machine.events, buddy: machine.buddy, user: machine.user };
+  for (const heap of createCmaHeaps(cmaHeapAreas(machine), env, cmaDeps)) assertOk(machine.heaps.add(heap));
+  for (const options of chunkHeapsOf(heaps)) {
+    const heap = createChunkHeap(options, machine.cma.area(options.area), env, cmaDeps);
+    assertOk(heap.ok ? machine.heaps.add(heap.value) : heap);
+  }
   for (const heap of createCpaHeaps(env, heaps.cpa)) {
     assertOk(machine.heaps.add(heap));
     machine.workers.register(heap.pool.worker);

@@ -1,9 +1,14 @@
 // Memory pressure: events that ask for N pages back, and the buddy slow path's direct-reclaim hook; both run the shrinkers the way Linux 6.1 do_try_to_free_pages() does (priority DEF_PRIORITY down to 0, stop once the target is met).
 //
-// Divergences: there is no LRU yet, so reclaim is shrink_slab only; pages a shrinker gives back count
-// as reclaim progress (Linux 6.1 credits only slab pages, via reclaim_state, and finds the rest on the
-// free lists at its next retry); compaction after the shrinkers is a hook the contig layer fills in
-// (round 2). Reclaim that ran stays done even when the allocation that triggered it fails, as in Linux.
+// A pressure event stands in for kswapd followed by kcompactd: the shrinkers run first; then, when the
+// event names an order (kswapd wakes kcompactd only for order > 0), compaction migrates movable pages
+// until a free block of that order exists or the zone was scanned (the machine installs
+// contig/compaction.ts as the compactor; it counts compact_success and compact_rebuilt_high_order).
+// Divergences: there is no LRU reclaim (no swap, no page cache writeback), so reclaim is shrink_slab
+// only and user memory only moves, through compaction; pages a shrinker gives back count as reclaim
+// progress (Linux 6.1 credits only slab pages, via reclaim_state, and finds the rest on the free lists
+// at its next retry). Reclaim and migration that ran stay done even when the allocation that triggered
+// them fails, as in Linux.
 import { assert } from '../base/assert.ts';
 import type { Order, PageCount } from '../base/units.ts';
 import type { PageAllocator } from '../buddy/page-allocator.ts';

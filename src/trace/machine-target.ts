@@ -14,6 +14,7 @@ import { registerBuddyVerbs, type PageHandle } from './verbs/buddy-verbs.ts';
 import { registerCmaVerbs } from './verbs/cma-verbs.ts';
 import { registerContigVerbs } from './verbs/contig-verbs.ts';
 import { dmaHeapProbe, registerHeapVerbs } from './verbs/heap-verbs.ts';
+import { registerHogVerbs } from './verbs/hog-verbs.ts';
 
 /** A trace target plus the machine behind it (tests inspect the machine after a run). */
 export interface MachineTarget extends TraceTarget {
@@ -30,6 +31,7 @@ export function createMachineTarget(machine: Machine): MachineTarget {
   registerHeapVerbs(sim, machine);
   registerContigVerbs(sim, machine);
   registerCmaVerbs(sim, machine);
+  registerHogVerbs(sim, machine);
   return {
     machine,
     vfs,

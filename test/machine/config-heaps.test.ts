@@ -58,7 +58,7 @@ describe('heaps defaults', () => {
 describe('heaps errors (one line, field path first)', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['unknown field', { heaps: { system: { poool: 'x' } } }, 'machine.json: heaps.system.poool: unknown field'],
-    ['unknown section field', { heaps: { chunk: [] } }, 'machine.json: heaps.chunk: unknown field'],
+    ['unknown section field', { heaps: { chunks: [] } }, 'machine.json: heaps.chunks: unknown field'],
     ['bad pool variant', { heaps: { system: { pool: 'big' } } }, 'machine.json: heaps.system.pool: must be one of none, static, shrinker (got "big")'],
     ['bad shrinker style', { heaps: { system: { shrinkerStyle: 'slab' } } }, 'machine.json: heaps.system.shrinkerStyle: must be one of ion, ttm (got "slab")'],
     ['ring too large', { heaps: { system: { staticPoolEntries: 40000 } } },

@@ -1,14 +1,17 @@
 // `sim` verbs for dma-buf heaps (buffers kept open across statements, dup/close, mappings, reads and writes through them, attachments), shrinkers and memory pressure, plus the `dma-heap-alloc` probe of TRACE.md.
 //
-// The probe reports `len=` as the dma-buf's size, i.e. PAGE_ALIGN(len) for the system heap: what a
-// real probe reads with lseek(fd, 0, SEEK_END) (dma_buf_llseek returns dmabuf->size).
+// The probe reports `len=` as the dma-buf's size, i.e. PAGE_ALIGN(len) for the system and CMA heaps and
+// ALIGN(len, chunk size) for a chunk heap: what a real probe reads with lseek(fd, 0, SEEK_END)
+// (dma_buf_llseek returns dmabuf->size).
 import { err, ok, type Result } from '../../base/errno.ts';
+import { MAX_PAGE_ORDER } from '../../base/units.ts';
 import type { DmaBuf } from '../../heaps/dma-buf.ts';
 import type { DmaHeapRegistry } from '../../heaps/dma-heap.ts';
 import { CpaHeap } from '../../heaps/cpa-pool.ts';
 import { SystemHeap } from '../../heaps/system-heap.ts';
 import { GFP_KERNEL, parseGfp, type Gfp } from '../../mem/gfp.ts';
 import type { Machine } from '../../machine/machine.ts';
+import type { PressureReport } from '../../reclaim/pressure.ts';
 import { HandleTable } from '../handles.ts';
 import type { SimVerbRegistry } from '../sim-verbs.ts';
 import { expectPositionals, handleOption, intOption, parseIntArg, splitArgs } from '../verb-args.ts';
@@ -318,27 +321,41 @@ function registerAttachVerbs(registry: SimVerbRegistry, handles: HeapHandles): v
   });
 }
 
-interface PressureArgs { pages: number; gfp: Gfp; kswapd: boolean }
+interface PressureArgs { pages: number; gfp: Gfp; kswapd: boolean; compactOrder: number | undefined }
+
+function parsePressure(args: readonly string[]): Result<PressureArgs> {
+  const split = splitArgs(args, ['order']);
+  if (!split.ok) return split;
+  const { positional, options } = split.value;
+  const count = expectPositionals(positional, 1, 3, 'PAGES [GFP] [kswapd]');
+  if (!count.ok) return count;
+  const pages = parseIntArg(positional[0], 'PAGES', 0, MAX_PAGES_ARG);
+  if (!pages.ok) return pages;
+  const rest = positional.slice(1);
+  const kswapd = rest.includes('kswapd');
+  const gfpText = rest.find((word) => word !== 'kswapd');
+  const gfp = gfpText === undefined ? ok(GFP_KERNEL) : parseGfp(gfpText);
+  if (!gfp.ok) return gfp;
+  const compactOrder = options.has('order') ? intOption(options, 'order', 1, 1, MAX_PAGE_ORDER) : ok(undefined);
+  return compactOrder.ok ? ok({ pages: pages.value, gfp: gfp.value, kswapd, compactOrder: compactOrder.value }) : compactOrder;
+}
+
+/** The pressure verb's line: shrinker results, then compaction results when it ran. */
+function pressureLine(report: PressureReport): string {
+  const shrunk = `ok asked=${report.askedPages} freed=${report.freedPages} priority=${report.lastPriority}`;
+  if (report.compaction === undefined) return shrunk;
+  return `${shrunk} migrated=${report.compaction.migratedPages} rebuilt=${report.compaction.blocksRebuilt}`;
+}
 
 function registerPressureVerbs(registry: SimVerbRegistry, machine: Machine): void {
   registry.register<PressureArgs>({
     verb: 'pressure',
-    usage: 'pressure PAGES [GFP] [kswapd]',
-    summary: 'a memory-pressure event asking for PAGES back: shrinkers at priority 12..0 until met; prints "ok asked=N freed=F priority=P"',
-    parseArgs: (args) => {
-      const count = expectPositionals(args, 1, 3, 'PAGES [GFP] [kswapd]');
-      if (!count.ok) return count;
-      const pages = parseIntArg(args[0], 'PAGES', 0, MAX_PAGES_ARG);
-      if (!pages.ok) return pages;
-      const rest = args.slice(1);
-      const kswapd = rest.includes('kswapd');
-      const gfpText = rest.find((word) => word !== 'kswapd');
-      const gfp = gfpText === undefined ? ok(GFP_KERNEL) : parseGfp(gfpText);
-      return gfp.ok ? ok({ pages: pages.value, gfp: gfp.value, kswapd }) : gfp;
-    },
+    usage: 'pressure PAGES [GFP] [kswapd] [order=N]',
+    summary: 'a memory-pressure event asking for PAGES back: shrinkers at priority 12..0 until met, then (with order=N) compaction for a free order-N block; prints "ok asked=N freed=F priority=P", plus " migrated=M rebuilt=B" when compaction ran',
+    parseArgs: parsePressure,
     run: (a) => {
-      const report = machine.pressure.apply(a.pages, { gfp: a.gfp, isKswapd: a.kswapd });
-      return ok(`ok asked=${report.askedPages} freed=${report.freedPages} priority=${report.lastPriority}`);
+      const options = { gfp: a.gfp, isKswapd: a.kswapd, ...(a.compactOrder === undefined ? {} : { compactOrder: a.compactOrder }) };
+      return ok(pressureLine(machine.pressure.apply(a.pages, options)));
     },
   });
   registry.register<{ name: string | undefined; pages: number }>({
