@@ -76,3 +76,10 @@ describe('sim verbs for the page allocator', () => {
     expect(run(['sim alloc 0', 'sim events']).stdout[1]).toMatch(/pgalloc=1/);
   });
 });
+
+describe('sim verbs refuse reference misuse instead of corrupting the machine', () => {
+  it('a second free of the same allocation and a put without a get are EINVAL', () => {
+    const { stdout } = run(['sim alloc 3 as=x', 'sim get x', 'sim free x', 'sim free x', 'sim put x', 'sim put x', 'sim check']);
+    expect(stdout).toEqual(['1 ok x pfn=2048 order=3', '2 ok', '3 ok', '4 err EINVAL', '5 ok', '6 err ENOENT', '7 ok']);
+  });
+});

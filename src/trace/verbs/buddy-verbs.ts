@@ -14,6 +14,10 @@ export interface PageHandle {
   readonly pfn: Pfn;
   readonly order: Order;
   readonly cpu: number;
+  /** The allocating caller still holds its reference ("free" has not run). */
+  readonly ownerRef: boolean;
+  /** References taken with "get" and not yet dropped with "put". */
+  readonly extraRefs: number;
 }
 
 interface AllocArgs { order: Order; gfp: Gfp; cpu: number; node: number | undefined; as: string | undefined }
@@ -53,7 +57,7 @@ function registerAlloc(registry: SimVerbRegistry, machine: Machine, pages: Handl
       const owner = machine.owners.register('test', a.as ?? 'trace');
       const pfn = machine.buddy.allocPages(a.gfp, a.order, { owner, cpu: a.cpu, ...(a.node === undefined ? {} : { preferredNode: a.node }) });
       if (!pfn.ok) return pfn;
-      const name = pages.put({ pfn: pfn.value, order: a.order, cpu: a.cpu }, a.as);
+      const name = pages.put({ pfn: pfn.value, order: a.order, cpu: a.cpu, ownerRef: true, extraRefs: 0 }, a.as);
       if (!name.ok) {
         machine.buddy.freePages(pfn.value, a.order, a.cpu);
         return name;
@@ -68,48 +72,44 @@ function forgetIfFreed(machine: Machine, pages: HandleTable<PageHandle>, name: s
   if (machine.buddy.pageState(pfn) !== PAGE_ALLOCATED) pages.delete(name);
 }
 
+/** The action a reference verb performs on a live handle; returns an errno for misuse. */
+type RefAction = (name: string, handle: PageHandle) => Result<void>;
+
+function registerRefVerb(registry: SimVerbRegistry, pages: HandleTable<PageHandle>, verb: string, summary: string, action: RefAction): void {
+  registry.register<string>({
+    verb,
+    usage: `${verb} NAME`,
+    summary,
+    parseArgs: (args) => (args.length === 1 ? ok(args[0] as string) : err('EINVAL', `expected one handle, got ${args.length} arguments`)),
+    run: (name) => {
+      const handle = pages.get(name);
+      if (!handle.ok) return handle;
+      const done = action(name, handle.value);
+      return done.ok ? ok('ok') : done;
+    },
+  });
+}
+
 function registerRefVerbs(registry: SimVerbRegistry, machine: Machine, pages: HandleTable<PageHandle>): void {
-  const oneHandle = (args: readonly string[]): Result<string> => {
-    if (args.length !== 1) return err('EINVAL', `expected one handle, got ${args.length} arguments`);
-    return ok(args[0] as string);
-  };
-  registry.register<string>({
-    verb: 'free',
-    usage: 'free NAME',
-    summary: '__free_pages() of a trace allocation (drops one reference; tails of a non-compound block go at once)',
-    parseArgs: oneHandle,
-    run: (name) => {
-      const h = pages.get(name);
-      if (!h.ok) return h;
-      machine.buddy.freePages(h.value.pfn, h.value.order, h.value.cpu);
-      forgetIfFreed(machine, pages, name, h.value.pfn);
-      return ok('ok');
-    },
+  registerRefVerb(registry, pages, 'free', '__free_pages() of a trace allocation (drops the caller\'s reference; tails of a non-compound block go at once)', (name, h) => {
+    // A second __free_pages() by the same caller is a double free in Linux; refuse it instead of corrupting state.
+    if (!h.ownerRef) return err('EINVAL', `${name} was already freed; only "put" may drop its remaining references`);
+    machine.buddy.freePages(h.pfn, h.order, h.cpu);
+    pages.set(name, { ...h, ownerRef: false });
+    forgetIfFreed(machine, pages, name, h.pfn);
+    return ok(undefined);
   });
-  registry.register<string>({
-    verb: 'get',
-    usage: 'get NAME',
-    summary: 'get_page(): takes an extra reference on the allocation head',
-    parseArgs: oneHandle,
-    run: (name) => {
-      const h = pages.get(name);
-      if (!h.ok) return h;
-      machine.buddy.getPage(h.value.pfn);
-      return ok('ok');
-    },
+  registerRefVerb(registry, pages, 'get', 'get_page(): takes an extra reference on the allocation head', (name, h) => {
+    machine.buddy.getPage(h.pfn);
+    pages.set(name, { ...h, extraRefs: h.extraRefs + 1 });
+    return ok(undefined);
   });
-  registry.register<string>({
-    verb: 'put',
-    usage: 'put NAME',
-    summary: 'put_page(): drops a reference; at zero the page is freed at its compound order',
-    parseArgs: oneHandle,
-    run: (name) => {
-      const h = pages.get(name);
-      if (!h.ok) return h;
-      machine.buddy.putPage(h.value.pfn, h.value.cpu);
-      forgetIfFreed(machine, pages, name, h.value.pfn);
-      return ok('ok');
-    },
+  registerRefVerb(registry, pages, 'put', 'put_page(): drops an extra reference taken with "get"; at zero the page is freed at its compound order', (name, h) => {
+    if (h.extraRefs === 0) return err('EINVAL', `${name} holds no extra reference (use "free" for the caller's own)`);
+    machine.buddy.putPage(h.pfn, h.cpu);
+    pages.set(name, { ...h, extraRefs: h.extraRefs - 1 });
+    forgetIfFreed(machine, pages, name, h.pfn);
+    return ok(undefined);
   });
 }
 
@@ -150,7 +150,7 @@ function registerBulk(registry: SimVerbRegistry, machine: Machine, pages: Handle
       let fresh = 0;
       for (const [i, pfn] of slots.entries()) {
         if (pfn === null || a.prefill.includes(i)) continue;
-        pages.put({ pfn, order: 0, cpu: a.cpu }, a.as === undefined ? undefined : `${a.as}.${i}`);
+        pages.put({ pfn, order: 0, cpu: a.cpu, ownerRef: true, extraRefs: 0 }, a.as === undefined ? undefined : `${a.as}.${i}`);
         fresh++;
       }
       return ok(`ok n=${filled} new=${fresh}`);
