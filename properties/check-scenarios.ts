@@ -4,7 +4,7 @@ import { scenarioArbitrary } from './arbitraries/scenario.ts';
 import type { MachineFactory } from './harness-machine.ts';
 import type { Op } from './ops/registry.ts';
 import type { RunResult } from './run-sequence.ts';
-import { runScenario, type Scenario } from './scenario.ts';
+import { runScenario, type Scenario, type Swarm } from './scenario.ts';
 
 /** How to search. */
 export interface CheckScenariosOptions {
@@ -17,6 +17,8 @@ export interface CheckScenariosOptions {
   readonly machineFactory?: MachineFactory;
   /** Pins the machine config generator. */
   readonly config?: fc.Arbitrary<Record<string, unknown>>;
+  /** Replaces the swarm generator (e.g. a profile's, with a heaps-heavy machine). */
+  readonly swarm?: fc.Arbitrary<Swarm>;
   /** Called after every run; `shrinking` is true once a failure was found (the run is a shrink attempt). */
   readonly onRun?: (scenario: Scenario, result: RunResult, shrinking: boolean) => void;
   /** Most shrink runs to spend (default 20000); past it, the smallest failure so far is reported. */
@@ -61,7 +63,7 @@ export function checkScenarios(options: CheckScenariosOptions): CheckOutcome {
   const shrinkRunsMax = options.shrinkRunsMax ?? SHRINK_RUNS_MAX;
   // The failing op of each list a run failed on at an op (identity-keyed: fast-check passes the same array to shrink).
   const failingOp = new WeakMap<readonly Op[], number>();
-  const shape = { maxOps: options.maxOps, failedAt: (ops: readonly Op[]) => failingOp.get(ops), ...(options.config === undefined ? {} : { config: options.config }) };
+  const shape = { maxOps: options.maxOps, failedAt: (ops: readonly Op[]) => failingOp.get(ops), ...(options.config === undefined ? {} : { config: options.config }), ...(options.swarm === undefined ? {} : { swarm: options.swarm }) };
   const noteFailure = (scenario: Scenario, result: RunResult): void => {
     const failure = result.failure;
     if (failure !== null && failure.phase !== 'end' && failure.opIndex >= 0) failingOp.set(scenario.ops, failure.opIndex);

@@ -1,5 +1,4 @@
 // The corpus of minimized failures: one JSON file per failure, stored by value and validated on load; deterministic names from a failure signature; atomic writes; replay.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -11,6 +10,9 @@ import { formatZodIssues, parseJsonWithPosition } from './json-errors.ts';
 import { parseOp, type Op } from './ops/registry.ts';
 import type { RunFailure, RunResult } from './run-sequence.ts';
 import { runScenario, type Scenario } from './scenario.ts';
+import { failureSignature } from './signature.ts';
+
+export { failureSignature };
 
 /** The format tag every entry carries; a new incompatible layout gets a new tag. */
 export const CORPUS_FORMAT = 'pagelab-corpus/1';
@@ -64,14 +66,6 @@ const entrySchema = z.strictObject({
   foundBy: z.string().min(1),
   createdAt: z.string().optional(),
 });
-
-/**
- * The failure signature: the invariant and the op kinds of the minimized sequence, hashed (12 hex
- * digits). Two minimized failures with the same signature are taken to be the same bug.
- */
-export function failureSignature(invariant: string, ops: readonly Op[]): string {
-  return createHash('sha256').update(`${invariant}\n${ops.map((op) => op.op).join(' ')}`).digest('hex').slice(0, 12);
-}
 
 /** `zeroed-pages: allocPages, freePages, allocPages (3 ops)`. */
 function titleOf(invariant: string, ops: readonly Op[]): string {

@@ -1,190 +1,146 @@
-// The single-process fuzz loop behind `pagelab fuzz`: batches of swarm scenarios through fast-check within a budget, each failure shrunk, recorded in the corpus (once per signature) and the search continued.
+// One worker's share of a fuzz campaign: runs seeded from (campaign seed, worker, run), lengths along the ramp, each checked run tallied, each failure minimized and handed over; time, stopping and delivery are injected.
 import type { MachineFactory } from './harness-machine.ts';
-import { checkScenarios, type CheckOutcome, type Counterexample } from './check-scenarios.ts';
-import { corpusEntryFor, failureSignature, writeCorpusEntry } from './corpus.ts';
-import type { InvariantName } from './invariants/failure.ts';
-import type { KindCounts, RunResult } from './run-sequence.ts';
+import type { ProfileName } from './campaign-profile.ts';
+import { generateRun, lengthCapAt, type GeneratedRun } from './campaign-run.ts';
+import { runSeed } from './campaign-seeds.ts';
+import { emptyTally, tallyRun, type CampaignTally } from './campaign-tally.ts';
+import { minimizeFailure } from './minimize.ts';
+import { runSequence, type RunFailure, type RunResult } from './run-sequence.ts';
 import { formatScenario, type Scenario } from './scenario.ts';
+import { failureSignature } from './signature.ts';
+import { observeMachine, type RunObservation } from './sometimes.ts';
 
-/** How long to search: wall-clock seconds (measured with the injected clock) or a number of scenarios. */
-export type FuzzBudget = { readonly kind: 'seconds'; readonly seconds: number } | { readonly kind: 'runs'; readonly runs: number };
+/** How much of the campaign this worker runs. */
+export type ShardBudget =
+  /** Runs 0..runs-1 of this worker; the ramp follows the run index. */
+  | { readonly kind: 'runs'; readonly runs: number }
+  /** Until the campaign's seconds are spent (`elapsedAtStartMs` of them were before this worker started); the ramp follows the clock. */
+  | { readonly kind: 'seconds'; readonly seconds: number; readonly elapsedAtStartMs: number }
+  /** Exactly run `run`, at full length (--max-ops): the replay of one campaign run. */
+  | { readonly kind: 'single'; readonly run: number };
 
-/** Everything the loop needs; time comes only from `now`. */
-export interface FuzzOptions {
-  readonly budget: FuzzBudget;
-  /** Milliseconds from some fixed origin (the CLI passes its monotonic clock). */
-  readonly now: () => number;
-  /** Base seed; batch i searches with a seed derived from it, so the same seed and budget in runs repeat exactly. */
-  readonly seed: number;
+/** Everything a shard needs; time and stopping come only through `now` and `stopRequested`. */
+export interface ShardOptions {
+  readonly campaignSeed: number;
+  readonly workerIndex: number;
+  readonly profile: ProfileName;
   readonly maxOps: number;
-  /** Where new failures are written (nothing is written when absent). */
-  readonly corpusDir?: string;
-  readonly pagelabVersion: string;
-  /** Recorded in entries, e.g. `pagelab fuzz --seed 42`. */
-  readonly foundBy: string;
-  /** Timestamp text for entries (the caller's clock). */
-  readonly createdAt?: () => string;
+  readonly budget: ShardBudget;
+  /** The first run index (a restarted worker continues after the run that crashed it). */
+  readonly firstRun: number;
+  /** Milliseconds, monotonic. */
+  readonly now: () => number;
+  /** True once the campaign is stopping (Ctrl-C): the current minimization ends early, no new run starts. */
+  readonly stopRequested: () => boolean;
+  /** Longest minimization of one failure; the smallest failure by then is kept. */
+  readonly minimizeSeconds: number;
+  /** Tallies are handed over at least this often (and at the end). */
+  readonly flushEveryMs: number;
   readonly machineFactory?: MachineFactory;
-  /** Scenarios per fast-check batch (default 10): the budget is checked between batches. */
-  readonly batchRuns?: number;
-  /** Longest time spent shrinking one failure, in seconds (default 20); the smallest failure by then is kept. */
-  readonly shrinkSeconds?: number;
-  /** Called after every exploring (not shrinking) run. */
-  readonly onRun?: (run: number, scenario: Scenario, result: RunResult) => void;
-  /** Called when a failure was minimized. */
-  readonly onFailure?: (failure: FuzzFailure) => void;
+  /** Called before each run (a crash is attributed to the last run started). */
+  readonly onRunStart?: (run: number, lengthCap: number) => void;
+  readonly onTally: (tally: CampaignTally) => void;
+  readonly onFailure: (failure: FoundFailure) => void;
 }
 
-/** A minimized failure the loop found. */
-export interface FuzzFailure {
-  readonly invariant: InvariantName;
-  readonly message: string;
-  readonly opIndex: number;
-  /** Length of the minimized op list. */
-  readonly opCount: number;
+/** A minimized failure as a worker hands it over (structured-clone safe). */
+export interface FoundFailure {
+  readonly worker: number;
+  readonly run: number;
+  readonly runSeed: number;
+  readonly lengthCap: number;
+  /** The minimized scenario. */
+  readonly scenario: Scenario;
+  readonly failure: RunFailure;
   readonly signature: string;
-  /** The corpus file (written now, or already there); absent without a corpus directory. */
-  readonly corpusPath?: string;
-  /** Not in the corpus before and not seen earlier in this session. */
-  readonly isNew: boolean;
-  /** The fast-check seed of the batch that found it. */
-  readonly batchSeed: number;
-  readonly shrinkRuns: number;
-  /** False when the shrink budget ran out before fast-check finished. */
-  readonly shrinkComplete: boolean;
-  /** formatScenario of the minimized scenario. */
+  readonly originalOps: number;
+  readonly minimizeRuns: number;
+  readonly minimizeComplete: boolean;
+  readonly minimizeMs: number;
+  /** formatScenario of the minimized scenario and its recorded re-run. */
   readonly report: string;
 }
 
-/** What a fuzz session did. */
-export interface FuzzSummary {
-  readonly seed: number;
-  readonly runs: number;
-  /** Ops of exploring runs. */
-  readonly opsExecuted: number;
-  readonly shrinkRuns: number;
-  readonly shrinkOps: number;
-  readonly elapsedMs: number;
-  /** All ops (exploring and shrinking) per second of the session. */
-  readonly opsPerSecond: number;
-  readonly kindCounts: Record<string, KindCounts>;
-  /** Invariant evaluations of exploring runs. */
-  readonly checks: number;
-  /** How the swarm drew machines: runs with a CMA area, with two banks, and the mean op-list length. */
-  readonly swarm: { readonly withCma: number; readonly twoBanks: number; readonly meanOps: number };
-  readonly failures: FuzzFailure[];
-  readonly newFailures: number;
+/** Where run `run` sits in the budget, or undefined once the budget is spent. */
+interface RunSlot {
+  readonly progress: number;
+  readonly lengthCap: number;
 }
 
-/** Default scenarios per batch. */
-const BATCH_RUNS = 10;
-/** Default shrink time per failure. */
-const SHRINK_SECONDS = 20;
-
-interface Tally {
-  runs: number;
-  opsExecuted: number;
-  shrinkRuns: number;
-  shrinkOps: number;
-  checks: number;
-  withCma: number;
-  twoBanks: number;
-  readonly kindCounts: Record<string, KindCounts>;
+function slotOf(options: ShardOptions, run: number, shardElapsedMs: number): RunSlot | undefined {
+  const { budget, maxOps } = options;
+  if (budget.kind === 'single') return run === budget.run ? { progress: 1, lengthCap: maxOps } : undefined;
+  if (budget.kind === 'runs') return run < budget.runs ? { progress: run / budget.runs, lengthCap: lengthCapAt(run / budget.runs, maxOps) } : undefined;
+  const elapsedMs = budget.elapsedAtStartMs + shardElapsedMs;
+  const budgetMs = budget.seconds * 1000;
+  return elapsedMs < budgetMs ? { progress: elapsedMs / budgetMs, lengthCap: lengthCapAt(elapsedMs / budgetMs, maxOps) } : undefined;
 }
 
-function addCounts(into: Record<string, KindCounts>, from: Readonly<Record<string, KindCounts>>): void {
-  for (const [kind, counts] of Object.entries(from)) {
-    const entry = into[kind] ?? (into[kind] = { executed: 0, skipped: 0, failed: 0 });
-    entry.executed += counts.executed;
-    entry.skipped += counts.skipped;
-    entry.failed += counts.failed;
-  }
+/** Runs a generated scenario with every check on and observes the machine at the end. */
+function explore(generated: GeneratedRun, machineFactory: MachineFactory | undefined): { result: RunResult; observation: RunObservation } {
+  const { scenario } = generated;
+  let machineSide: Omit<RunObservation, 'kindCounts'> = { events: {}, faultsFired: {} };
+  const result = runSequence({
+    config: scenario.config, seed: scenario.seed, ops: scenario.ops, auditEvery: scenario.auditEvery,
+    ...(machineFactory === undefined ? {} : { machineFactory }),
+    observe: (ctx) => (machineSide = observeMachine(ctx)),
+  });
+  return { result, observation: { ...machineSide, kindCounts: result.kindCounts } };
 }
 
-function tallyRun(tally: Tally, scenario: Scenario, result: RunResult, shrinking: boolean): void {
-  if (shrinking) {
-    tally.shrinkRuns++;
-    tally.shrinkOps += result.opsExecuted;
-    return;
-  }
-  tally.runs++;
-  tally.opsExecuted += result.opsExecuted;
-  tally.checks += result.checks;
-  addCounts(tally.kindCounts, result.kindCounts);
-  const config = scenario.config as { cmdline?: unknown; cma?: unknown; banks?: unknown };
-  if (config.cmdline !== undefined || config.cma !== undefined) tally.withCma++;
-  if (Array.isArray(config.banks) && config.banks.length > 1) tally.twoBanks++;
-}
-
-/** Batch `index`'s fast-check seed: spread over 32 bits, a pure function of the base seed. */
-export function batchSeed(seed: number, index: number): number {
-  return (seed + Math.imul(index, 0x9e3779b1)) | 0;
-}
-
-function recordFailure(options: FuzzOptions, found: Counterexample, seed: number, seen: Set<string>): FuzzFailure {
-  const failure = found.result.failure;
-  if (failure === null) throw new Error('a counterexample that no longer fails (the interpreter is not deterministic)');
-  const signature = failureSignature(failure.invariant, found.scenario.ops);
-  const firstInSession = !seen.has(signature);
-  seen.add(signature);
-  let corpusPath: string | undefined;
-  let written = false;
-  if (options.corpusDir !== undefined) {
-    const entry = corpusEntryFor({
-      scenario: found.scenario, failure, pagelabVersion: options.pagelabVersion, foundBy: options.foundBy,
-      ...(options.createdAt === undefined ? {} : { createdAt: options.createdAt() }),
-    });
-    ({ path: corpusPath, written } = writeCorpusEntry(options.corpusDir, entry));
-  }
-  return {
-    invariant: failure.invariant, message: failure.message, opIndex: failure.opIndex, opCount: found.scenario.ops.length, signature,
-    ...(corpusPath === undefined ? {} : { corpusPath }),
-    isNew: options.corpusDir === undefined ? firstInSession : written,
-    batchSeed: seed, shrinkRuns: found.shrinkRuns, shrinkComplete: found.shrinkComplete, report: formatScenario(found.scenario, found.result),
-  };
-}
-
-function budgetLeft(options: FuzzOptions, startedMs: number, runs: number): number {
-  if (options.budget.kind === 'runs') return options.budget.runs - runs;
-  return options.now() - startedMs < options.budget.seconds * 1000 ? Number.POSITIVE_INFINITY : 0;
-}
-
-/** Runs the fuzz loop until the budget is spent and returns what it did and found. */
-export function runFuzz(options: FuzzOptions): FuzzSummary {
+/** Minimizes a failing run within the budget and describes it for the supervisor. */
+function minimizeRun(options: ShardOptions, generated: GeneratedRun, failure: RunFailure, run: number, slot: RunSlot, tally: CampaignTally): FoundFailure {
   const startedMs = options.now();
-  const tally: Tally = { runs: 0, opsExecuted: 0, shrinkRuns: 0, shrinkOps: 0, checks: 0, withCma: 0, twoBanks: 0, kindCounts: {} };
-  const failures: FuzzFailure[] = [];
-  const seen = new Set<string>();
-  for (let batch = 0; ; batch++) {
-    const left = budgetLeft(options, startedMs, tally.runs);
-    if (left <= 0) break;
-    const seed = batchSeed(options.seed, batch);
-    let shrinkStartedMs: number | undefined;
-    const shrinkMs = (options.shrinkSeconds ?? SHRINK_SECONDS) * 1000;
-    const outcome: CheckOutcome = checkScenarios({
-      shrinkExpired: () => {
-        shrinkStartedMs ??= options.now();
-        return options.now() - shrinkStartedMs > shrinkMs;
-      },
-      seed, numRuns: Math.min(options.batchRuns ?? BATCH_RUNS, left), maxOps: options.maxOps,
-      ...(options.machineFactory === undefined ? {} : { machineFactory: options.machineFactory }),
-      onRun: (scenario, result, shrinking) => {
-        tallyRun(tally, scenario, result, shrinking);
-        if (!shrinking) options.onRun?.(tally.runs, scenario, result);
-      },
-    });
-    if (outcome.failure === null) continue;
-    const failure = recordFailure(options, outcome.failure, seed, seen);
-    failures.push(failure);
-    options.onFailure?.(failure);
-  }
-  const elapsedMs = options.now() - startedMs;
-  const allOps = tally.opsExecuted + tally.shrinkOps;
+  const limitMs = options.minimizeSeconds * 1000;
+  const minimized = minimizeFailure({
+    scenario: generated.scenario, target: failure, opValues: generated.opValues, opArbitrary: generated.opArbitrary,
+    ...(options.machineFactory === undefined ? {} : { machineFactory: options.machineFactory }),
+    expired: () => options.stopRequested() || options.now() - startedMs > limitMs,
+  });
+  const minimizeMs = options.now() - startedMs;
+  tally.minimizeRuns += minimized.runs;
+  tally.minimizeOps += minimized.opsExecuted;
+  tally.minimizeMs += minimizeMs;
+  const kept = minimized.result.failure ?? failure;
   return {
-    seed: options.seed, runs: tally.runs, opsExecuted: tally.opsExecuted, shrinkRuns: tally.shrinkRuns, shrinkOps: tally.shrinkOps,
-    elapsedMs, opsPerSecond: elapsedMs > 0 ? Math.round((allOps / elapsedMs) * 1000) : 0,
-    kindCounts: tally.kindCounts, checks: tally.checks,
-    swarm: { withCma: tally.withCma, twoBanks: tally.twoBanks, meanOps: tally.runs === 0 ? 0 : Math.round(tally.opsExecuted / tally.runs) },
-    failures, newFailures: failures.filter((failure) => failure.isNew).length,
+    worker: options.workerIndex, run, runSeed: runSeed(options.campaignSeed, options.workerIndex, run), lengthCap: slot.lengthCap,
+    scenario: minimized.scenario, failure: kept, signature: failureSignature(kept.invariant, minimized.scenario.ops),
+    originalOps: minimized.originalOps, minimizeRuns: minimized.runs, minimizeComplete: minimized.complete, minimizeMs,
+    report: formatScenario(minimized.scenario, minimized.result),
   };
+}
+
+/**
+ * Runs this worker's share: for each run index, the seed runSeed(campaign, worker, run), a length cap
+ * from the ramp, a checked run, and on failure a minimization handed to `onFailure`; tallies go to
+ * `onTally` every `flushEveryMs` and at the end. Returns whether it stopped early. Exceptions from
+ * the harness itself are not caught: they crash the worker, and the supervisor reports the run.
+ */
+export function runShard(options: ShardOptions): { readonly stopped: boolean; readonly runsDone: number } {
+  const startedMs = options.now();
+  let tally = emptyTally();
+  let flushedMs = startedMs;
+  let runsDone = 0;
+  const flush = (): void => {
+    if (tally.runs > 0 || tally.minimizeRuns > 0) options.onTally(tally);
+    tally = emptyTally();
+    flushedMs = options.now();
+  };
+  for (let run = options.firstRun; ; run++) {
+    if (options.stopRequested()) {
+      flush();
+      return { stopped: true, runsDone };
+    }
+    const slot = slotOf(options, run, options.now() - startedMs);
+    if (slot === undefined) break;
+    options.onRunStart?.(run, slot.lengthCap);
+    const generated = generateRun(runSeed(options.campaignSeed, options.workerIndex, run), options.profile, slot.lengthCap);
+    const { result, observation } = explore(generated, options.machineFactory);
+    tallyRun(tally, { scenario: generated.scenario, result, observation, progress: slot.progress, lengthCap: slot.lengthCap });
+    runsDone++;
+    if (result.failure !== null) options.onFailure(minimizeRun(options, generated, result.failure, run, slot, tally));
+    if (options.now() - flushedMs >= options.flushEveryMs) flush();
+  }
+  flush();
+  return { stopped: false, runsDone };
 }

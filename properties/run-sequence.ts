@@ -9,9 +9,11 @@ import { checkEndState } from './invariants/end-state.ts';
 import { checkFailedOpUnchanged, takeFingerprint } from './invariants/failed-op.ts';
 import { fail, type InvariantFailure, type InvariantName } from './invariants/failure.ts';
 import { readFreeBlocks, type FreeBlocks } from './invariants/free-blocks.ts';
+import { checkLayersAfterOp, releaseLayers } from './invariants/layers.ts';
 import { LayoutFacts } from './model/layout-facts.ts';
 import { ShadowModel } from './model/shadow-model.ts';
 import { releaseHandle } from './ops/buddy/owner-pages.ts';
+import { attachHeapLayer } from './ops/heaps/heap-layer.ts';
 import type { OpContext, OpOutcome } from './ops/op.ts';
 import { applyOp, describeOp, type Op } from './ops/registry.ts';
 
@@ -35,6 +37,8 @@ export interface RunSequenceOptions {
    * failure found at an op needs only the ops up to it). Default true.
    */
   readonly finish?: boolean;
+  /** Called once when the run stops (after the end-state oracle when it ran): campaigns read the machine's event counters here. */
+  readonly observe?: (ctx: OpContext) => void;
 }
 
 /** Model and allocator counters after an op, as transcripts print them. */
@@ -54,6 +58,8 @@ export interface OpRecord {
   readonly text: string;
   readonly status: OpOutcome['status'];
   readonly facts: RunFacts;
+  /** The machine's event counters after the op (vm-events.ts): replay prints what changed. */
+  readonly events?: Readonly<Record<string, number>>;
 }
 
 /** Where a failure was found: an op's own or per-op checks, an audit point, the end-state oracle, or booting. */
@@ -106,6 +112,8 @@ export function startRun(options: Pick<RunSequenceOptions, 'config' | 'seed' | '
     machine: machine.value, facts, model: new ShadowModel(facts.pfnBase, facts.pfnEnd),
     checking: options.checking ?? true, checks: 0, spareOwner: 0,
   };
+  // Why at boot: heap pools fill in background work (a CPA refill at the first tick), before any heap op.
+  attachHeapLayer(ctx);
   return ok({ ctx, bootBlocks: ctx.checking ? readFreeBlocks(machine.value) : { pfns: [], orders: [] } });
 }
 
@@ -145,7 +153,8 @@ function step(ctx: OpContext, op: Op, index: number, auditEvery: number): StepRe
   if (!ctx.checking) return { outcome };
   const perOp = (outcome.status === 'skip' ? undefined : outcome.failure) ??
     (outcome.status === 'errno' && before !== undefined ? checkFailedOpUnchanged(ctx, before) : undefined) ??
-    checkConservation(ctx);
+    checkConservation(ctx) ??
+    checkLayersAfterOp(ctx);
   if (perOp !== undefined) return { outcome, failure: perOp, phase: 'op' };
   if (auditEvery === 0 || (index + 1) % auditEvery !== 0) return { outcome };
   const audit = auditMachine(ctx);
@@ -157,6 +166,8 @@ export function finishRun(ctx: OpContext, bootBlocks: FreeBlocks): InvariantFail
   try {
     const audit = auditMachine(ctx);
     if (audit !== undefined) return audit;
+    const layers = releaseLayers(ctx);
+    if (layers !== undefined) return layers;
     for (const handle of [...ctx.model.live]) {
       const failure = releaseHandle(ctx, handle);
       if (failure !== undefined) return failure;
@@ -178,12 +189,15 @@ export function runSequence(options: RunSequenceOptions): RunResult {
   const { ctx, bootBlocks } = started.value;
   const kindCounts: Record<string, KindCounts> = {};
   const records: OpRecord[] = [];
-  const result = (failure: RunFailure | null, opsExecuted: number): RunResult => ({ failure, opsExecuted, kindCounts, checks: ctx.checks, records });
+  const result = (failure: RunFailure | null, opsExecuted: number): RunResult => {
+    options.observe?.(ctx);
+    return { failure, opsExecuted, kindCounts, checks: ctx.checks, records };
+  };
   for (let index = 0; index < options.ops.length; index++) {
     const op = options.ops[index] as Op;
     const { outcome, failure, phase } = step(ctx, op, index, options.auditEvery);
     countKind(kindCounts, op.op, outcome);
-    if (options.record === true) records.push({ index, op, text: describeOp(op, outcome), status: outcome.status, facts: factsOf(ctx) });
+    if (options.record === true) records.push({ index, op, text: describeOp(op, outcome), status: outcome.status, facts: factsOf(ctx), events: ctx.machine.events.snapshot() });
     if (failure !== undefined) return result({ ...failure, opIndex: index, phase: phase ?? 'op' }, index + 1);
   }
   if (!ctx.checking || options.finish === false) return result(null, options.ops.length);

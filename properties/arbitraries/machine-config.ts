@@ -1,5 +1,7 @@
 // Swarm machine configs in the JSON form `--config` accepts: 1-2 banks of 16-256 MiB in all, 1-4 CPUs, sometimes cma= and a platform CMA area, min_free_kbytes variants.
 import * as fc from 'fast-check';
+import { cmaDrawArbitrary, cmaSectionFor } from './cma-config.ts';
+import { heapsDrawArbitrary, heapsSectionFor } from './heaps-config.ts';
 
 const MIB = 2 ** 20;
 /** Total memory of a generated machine stays within 16..256 MiB. */
@@ -40,7 +42,8 @@ function totalMiB(banks: readonly BankJson[]): number {
 
 /**
  * A machine config: sometimes `cma=` (the default area) and/or a platform area, so the CMA rule
- * is exercised; together at most a quarter of memory, so every config boots.
+ * is exercised; together at most a quarter of memory, so every config boots. Two runs in three get
+ * a `heaps` section (heaps-config.ts).
  */
 export function machineConfigArbitrary(): fc.Arbitrary<Record<string, unknown>> {
   return fc.record({
@@ -49,16 +52,20 @@ export function machineConfigArbitrary(): fc.Arbitrary<Record<string, unknown>> 
     cmaMiB: fc.constantFrom(0, 0, 4, 8, 16),
     platformCma: fc.option(fc.record({ sizeMiB: fc.constantFrom(4, 8), orderPerBit: fc.constantFrom(0, 1, 2) }), { freq: 3 }),
     minFreeKbytes: fc.option(fc.constantFrom(128, 1024, 4096), { freq: 2 }),
+    cmaDraw: cmaDrawArbitrary(),
+    heaps: fc.option(heapsDrawArbitrary(), { freq: 3 }),
   }).map((draw) => {
     const quarterMiB = totalMiB(draw.banks) / 4;
     const platform = draw.platformCma !== null && draw.platformCma.sizeMiB <= quarterMiB / 2 ? draw.platformCma : null;
     const cmaMiB = Math.min(draw.cmaMiB, quarterMiB / 2);
+    const cma = cmaSectionFor(draw.cmaDraw, platform, draw.banks[0] as { size: string });
     return {
       banks: draw.banks,
       cpus: draw.cpus,
       ...(cmaMiB > 0 ? { cmdline: `cma=${cmaMiB}M` } : {}),
-      ...(platform === null ? {} : { cma: { areas: [{ name: 'plat', size: `${platform.sizeMiB}M`, orderPerBit: platform.orderPerBit }] } }),
+      ...cma,
       ...(draw.minFreeKbytes === null ? {} : { vm: { minFreeKbytes: draw.minFreeKbytes } }),
+      ...(draw.heaps === null ? {} : heapsSectionFor(draw.heaps, { reserved: cmaMiB > 0, platform, totalMiB: totalMiB(draw.banks), devices: cma['devices'] })),
     };
   });
 }

@@ -19,9 +19,9 @@ function withAllocation(weights: Record<string, number>): Record<string, number>
   return { ...weights, [ALLOCATING_KINDS[0] as string]: FALLBACK_ALLOC_WEIGHT };
 }
 
-/** Per-kind weights for one run, over every registered op kind. */
-export function opWeightsArbitrary(): fc.Arbitrary<Record<string, number>> {
+/** Per-kind weights for one run, over every registered op kind (or the given specs: a campaign profile's). */
+export function opWeightsArbitrary(specs: readonly { readonly kind: string; readonly weightMax?: number }[] = OP_SPECS): fc.Arbitrary<Record<string, number>> {
   const fields: Record<string, fc.Arbitrary<number>> = {};
-  for (const spec of OP_SPECS) fields[spec.kind] = weightArbitrary(spec.weightMax ?? WEIGHT_MAX);
+  for (const spec of specs) fields[spec.kind] = weightArbitrary(spec.weightMax ?? WEIGHT_MAX);
   return fc.record(fields).map(withAllocation);
 }

@@ -12,6 +12,8 @@ export interface ScenarioShape {
   readonly maxOps: number;
   /** Overrides the machine config generator (tests pin a machine). */
   readonly config?: fc.Arbitrary<Record<string, unknown>>;
+  /** Overrides the whole swarm (a profile's weights and fault sites, a heaps-heavy machine); `config` is then ignored. */
+  readonly swarm?: fc.Arbitrary<Swarm>;
   /** For an op list a run just failed on, the index of the failing op (lets shrinking cut the ops after it first). */
   readonly failedAt?: (ops: readonly Op[]) => number | undefined;
 }
@@ -39,7 +41,7 @@ export function swarmArbitrary(shape: ScenarioShape): fc.Arbitrary<Swarm> {
  * (FailurePrefixArbitrary), since the run never reached them.
  */
 export function scenarioArbitrary(shape: ScenarioShape): fc.Arbitrary<Scenario> {
-  return fc.noShrink(swarmArbitrary(shape)).chain((swarm) => {
+  return fc.noShrink(shape.swarm ?? swarmArbitrary(shape)).chain((swarm) => {
     const ops = fc.array(opArbitrary(swarm), { minLength: 0, maxLength: shape.maxOps, size: 'max' });
     const list = shape.failedAt === undefined ? ops : new FailurePrefixArbitrary(ops, shape.failedAt);
     return list.map((opList): Scenario => ({ ...swarm, ops: opList }));

@@ -3,6 +3,7 @@ import { checkBuddy } from '../../src/debug/check-buddy.ts';
 import { PAGE_ALLOCATED, PAGE_STATE_NAMES, PG_HEAD } from '../../src/mem/page-state.ts';
 import type { OpContext } from '../ops/op.ts';
 import { fail, type InvariantFailure } from './failure.ts';
+import { auditLayers } from './layers.ts';
 
 /** checkBuddy finds nothing (free lists, counters, per-CPU lists, merging, allocation heads; O(memory)). */
 export function checkStructure(ctx: OpContext): InvariantFailure | undefined {
@@ -41,7 +42,7 @@ export function checkModelAgreement(ctx: OpContext): InvariantFailure | undefine
   return undefined;
 }
 
-/** Both audits, structural first. */
+/** Both audits, structural first, then every registered model layer's own (layers.ts). */
 export function auditMachine(ctx: OpContext): InvariantFailure | undefined {
-  return checkStructure(ctx) ?? checkModelAgreement(ctx);
+  return checkStructure(ctx) ?? checkModelAgreement(ctx) ?? auditLayers(ctx);
 }

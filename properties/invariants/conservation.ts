@@ -14,7 +14,7 @@ export function checkConservation(ctx: OpContext): InvariantFailure | undefined 
   const free = buddy.nrFreePages();
   const isolated = buddy.nrIsolatedFreePages();
   const pcp = buddy.pcpPages();
-  const allocated = ctx.model.allocatedPages;
+  const allocated = ctx.model.heldPages;
   const managed = buddy.managedPages();
   if (free + isolated + pcp + allocated === managed) return undefined;
   return fail('conservation', `free ${free} + isolated ${isolated} + pcp ${pcp} + allocated ${allocated} = ${free + isolated + pcp + allocated}, managed ${managed}`, {

@@ -24,8 +24,8 @@ import { capBlocks, firstDifference, mergedDecomposition, readFreeBlocks, type F
 function checkAllFree(ctx: OpContext): InvariantFailure | undefined {
   const buddy = ctx.machine.buddy;
   const { model } = ctx;
-  if (model.live.length !== 0 || model.allocatedPages !== 0) {
-    return fail('end-state', `${model.live.length} allocations (${model.allocatedPages} pages) still live after releasing everything`, { expected: 0, actual: model.allocatedPages });
+  if (model.live.length !== 0 || model.heldPages !== 0) {
+    return fail('end-state', `${model.live.length} allocations (${model.heldPages} pages with the layers') still live after releasing everything`, { expected: 0, actual: model.heldPages });
   }
   const free = buddy.nrFreePages();
   const pcp = buddy.pcpPages();

@@ -28,6 +28,8 @@ export function checkPlacement(ctx: OpContext, pfn: Pfn, pageCount: PageCount, g
     if (owner !== undefined) {
       return fail('no-double-ownership', `pfn ${page} handed out again while #${owner.id} (pfn ${owner.pfn} order ${owner.order}) owns it`, { pfn: page, expected: 'unowned', actual: `#${owner.id}` });
     }
+    const claim = model.layers.length === 0 ? undefined : model.layerClaimOf(page);
+    if (claim !== undefined) return fail('no-double-ownership', `pfn ${page} handed out again while ${claim} holds it`, { pfn: page, expected: 'unowned', actual: claim });
     if ((bits & forbidden) === 0) continue;
     if ((bits & forbidden & FACT_CMA) !== 0) {
       return fail('cma-migratetype', `${formatGfp(gfp)} received pfn ${page} in CMA area ${facts.cmaAreaOf(page) ?? '?'}`, { pfn: page, gfp: formatGfp(gfp), expected: 'a non-CMA page', actual: `CMA area ${facts.cmaAreaOf(page) ?? '?'}` });

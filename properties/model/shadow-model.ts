@@ -8,6 +8,7 @@ import type { Order, PageCount, Pfn } from '../../src/base/units.ts';
 import type { Gfp } from '../../src/mem/gfp.ts';
 import type { OwnerId } from '../../src/mem/owners.ts';
 import type { Handle } from './handle.ts';
+import { layersHeldPages, type ModelLayer } from './model-layer.ts';
 
 /** What an allocation the model records is made of. */
 export interface NewHandle {
@@ -31,6 +32,8 @@ export class ShadowModel {
   allocatedPages: PageCount = 0;
   /** Owner ids the harness registered (the model-agreement audit ignores pages of other owners). */
   readonly harnessOwners = new Set<OwnerId>();
+  /** Other layers' models (user memory, CMA, contig ranges, heaps), each registered once: see model-layer.ts. */
+  readonly layers: ModelLayer[] = [];
   private readonly byId: (Handle | undefined)[] = [undefined];
 
   constructor(readonly pfnBase: Pfn, readonly pfnEnd: Pfn) {
@@ -40,6 +43,20 @@ export class ShadowModel {
   /** The id the next recorded allocation gets (and the content tag its owner will write). */
   get nextId(): number {
     return this.byId.length;
+  }
+
+  /** Pages held by live handles and by every layer: what conservation counts as allocated. */
+  get heldPages(): PageCount {
+    return this.allocatedPages + layersHeldPages(this.layers);
+  }
+
+  /** The layer object claiming `pfn` ("cma#3"), or undefined. */
+  layerClaimOf(pfn: Pfn): string | undefined {
+    for (const layer of this.layers) {
+      const claim = layer.claimOf(pfn);
+      if (claim !== undefined) return claim;
+    }
+    return undefined;
   }
 
   /** The handle owning `pfn`, or undefined. */

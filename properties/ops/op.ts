@@ -38,10 +38,18 @@ export type OpOutcome =
   | { readonly status: 'errno'; readonly errno: Errno; readonly detail: string; readonly failure?: InvariantFailure }
   | { readonly status: 'skip'; readonly detail: string };
 
+/**
+ * The layer an op kind drives; `pagelab fuzz --profile` selects kinds by group (buddy: buddy; cma:
+ * buddy, contig, cma; heaps: buddy, heaps; all: every group).
+ */
+export type OpGroup = 'buddy' | 'contig' | 'cma' | 'heaps';
+
 /** One op kind. */
 export interface OpSpec<O extends OpBase> {
   /** The `op` value. */
   readonly kind: O['op'];
+  /** The layer it drives (default 'buddy'): contig ops (alloc_contig_range, pins, user memory) say 'contig', CMA ops 'cma', heap ops 'heaps'. */
+  readonly group?: OpGroup;
   /** One line for listings (`pagelab fuzz` summary, corpus README). */
   readonly summary: string;
   /** Largest swarm weight the kind may draw (default 100); fault-arming kinds stay rare so runs still allocate. */

@@ -3,10 +3,13 @@ import * as fc from 'fast-check';
 import { err, ok, type Result } from '../../src/base/errno.ts';
 import { describeJsonValue, formatJsonPath, formatZodIssues } from '../json-errors.ts';
 import { BUDDY_ALLOCATING_KINDS, BUDDY_OP_SPECS } from './buddy-ops.ts';
+import { CMA_ALLOCATING_KINDS, CMA_OP_SPECS } from './cma/cma-ops.ts';
+import { CONTIG_ALLOCATING_KINDS, CONTIG_OP_SPECS } from './contig/contig-ops.ts';
+import { HEAP_ALLOCATING_KINDS, HEAP_OP_SPECS } from './heap-ops.ts';
 import type { OpContext, OpOutcome, OpSpec, OpSwarm } from './op.ts';
 
 /** Every op module's specs, in listing order. A new layer appends `...ITS_OP_SPECS` here. */
-export const OP_SPECS = [...BUDDY_OP_SPECS] as const;
+export const OP_SPECS = [...BUDDY_OP_SPECS, ...CONTIG_OP_SPECS, ...CMA_OP_SPECS, ...HEAP_OP_SPECS] as const;
 
 type OpOfSpec<S> = S extends OpSpec<infer O> ? O : never;
 
@@ -18,7 +21,7 @@ export type OpKind = Op['op'];
 /** Every op kind, in listing order. */
 export const OP_KINDS: readonly OpKind[] = OP_SPECS.map((spec) => spec.kind);
 /** Kinds that create allocations (a swarm keeps one of them on). */
-export const ALLOCATING_KINDS: readonly string[] = [...BUDDY_ALLOCATING_KINDS];
+export const ALLOCATING_KINDS: readonly string[] = [...BUDDY_ALLOCATING_KINDS, ...CONTIG_ALLOCATING_KINDS, ...CMA_ALLOCATING_KINDS, ...HEAP_ALLOCATING_KINDS];
 
 const BY_KIND = new Map<string, OpSpec<Op>>(OP_SPECS.map((spec) => [spec.kind, spec as unknown as OpSpec<Op>]));
 

@@ -2,6 +2,8 @@
 import { createMachineTraceTarget } from '../trace/machine-target.ts';
 import type { TraceTargetFactory } from '../trace/target-factory.ts';
 import type { CliCommand } from './commands/command.ts';
+import { corpusCommand } from './commands/corpus.ts';
+import { fuzzMergeCommand } from './commands/fuzz-merge.ts';
 import { fuzzCommand } from './commands/fuzz.ts';
 import { replayCommand } from './commands/replay.ts';
 import { simCommand } from './commands/sim.ts';
@@ -10,4 +12,4 @@ import { simCommand } from './commands/sim.ts';
 export const SIM_TARGET_FACTORY: TraceTargetFactory = createMachineTraceTarget;
 
 /** Every subcommand, in --help order; a new command is one file in commands/ plus one entry here. */
-export const CLI_COMMANDS: readonly CliCommand[] = [simCommand, fuzzCommand, replayCommand];
+export const CLI_COMMANDS: readonly CliCommand[] = [simCommand, fuzzCommand, fuzzMergeCommand, replayCommand, corpusCommand];

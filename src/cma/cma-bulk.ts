@@ -7,8 +7,11 @@
 // batches and per-CPU page lists are drained once up front; then, while pages are needed, one chunk of
 // min(2^max(order, pageblock_order), needed) pages is searched and reserved exactly as cma_alloc does and
 // handed to alloc_contig_range(MIGRATE_CMA) in the requested mode. A failed chunk's bits are cleared; EBUSY
-// skips the whole chunk (the search resumes at its end, `(pfn + nr_pages - base_pfn) >> order_per_bit`, never
-// inside it) where cma_alloc would step by `mask + 1`; any other error stops. A chunk that succeeds is split
+// skips the whole chunk (the search resumes at its end, never inside it) where cma_alloc would step by `mask + 1`;
+// any other error stops. Divergence: the patch resumes at `(pfn + nr_pages - base_pfn) >> order_per_bit`, which
+// truncates into the failed range when it ends inside a bit (order < order_per_bit, the last partial range),
+// and when fewer than 2^order_per_bit pages are still needed it yields the failed bit itself: the patch re-probes
+// the same busy range forever. pagelab rounds up to the first bit past it (kernel-reference invariant 45). A chunk that succeeds is split
 // into order-`order` entries and the search resumes after it. The result is 0 only when everything was
 // allocated, else the last error or EBUSY. The caller owns (and must release) every chunk returned, in both cases.
 import { assert } from '../base/assert.ts';
@@ -80,7 +83,8 @@ export function cmaAllocBulk(area: CmaArea, deps: CmaBulkDeps, request: CmaBulkR
       bitmap.clearPages(pfn, nrPages);
       ret = got.errno;
       if (ret !== 'EBUSY') break;
-      start = Math.floor((pfn + nrPages - area.basePfn) / 2 ** area.orderPerBit);
+      // Why ceil: the patch's `>>` truncates, so a range ending inside a bit (order < order_per_bit) was re-probed from that bit.
+      start = Math.ceil((pfn + nrPages - area.basePfn) / 2 ** area.orderPerBit);
       continue;
     }
     ret = undefined;

@@ -76,6 +76,11 @@ export class CpaPool {
     return this.blocks.length * 2 ** this.options.order;
   }
 
+  /** The pooled blocks' first PFNs, the next to be handed out last (a read-only copy for checkers). */
+  pooledBlocks(): readonly Pfn[] {
+    return [...this.blocks];
+  }
+
   /** True while the refill worker has work to do. */
   get isRefillPending(): boolean {
     return this.refillPending;

@@ -1,4 +1,4 @@
-// `pagelab replay`: spawned through bin/pagelab.mjs for exit statuses, the transcript and --json; in process with a broken allocator for a failure that still reproduces (expected-vs-actual, exit 1).
+// `pagelab replay`: spawned through bin/pagelab.mjs for exit statuses, the transcript (real and model counters with deltas, event changes) and --json; in process with a broken allocator for a failure that still reproduces (expected-vs-actual, exit 1).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,7 @@ class NeverZeroes extends PageAllocator {
 }
 
 describe('pagelab replay (spawned)', () => {
-  it('prints the transcript with counters and exits 0 when the sequence now passes', () => {
+  it('prints the transcript with real and model counters, what changed and the events each op moved; exits 0 when the sequence now passes', () => {
     entryFile('fixed.json', zeroEntry());
     const result = pagelab('replay', 'fixed.json');
     expect(result.status).toBe(0);
@@ -61,8 +61,9 @@ describe('pagelab replay (spawned)', () => {
     expect(lines[0]).toBe('replaying fixed.json: zeroed-pages: allocPages, freePages, allocPages (3 ops)');
     expect(lines[1]).toBe('  recorded: zeroed-pages at op 2: __GFP_ZERO page still holds data');
     expect(lines[2]).toBe('  found by a test (pagelab 0.1.0)');
-    expect(lines[4]).toMatch(/^ {2}0 {2}allocPages GFP_KERNEL order 0 cpu 0 → #1 pfn \d+ {3}\[free \d+ pcp 0 isolated 0 allocated 1 live 1\]$/);
-    expect(lines[6]).toMatch(/^ {2}2 {2}allocPages GFP_KERNEL\|__GFP_ZERO order 0 cpu 0 → #2 pfn \d+ {3}\[.* allocated 1 live 1\]$/);
+    expect(lines[4]).toMatch(/^ {2}0 {2}allocPages GFP_KERNEL order 0 cpu 0 → #1 pfn \d+ {3}\[real: free \d+, pcp 0, isolated 0 \| model: allocated 1, live 1\] {2}pgalloc\+1 .*pcp_refill\+1$/);
+    expect(lines[5]).toMatch(/^ {2}1 {2}freePages target 0 → #1 pfn \d+ order 0 {3}\[real: free \d+, pcp 1 \+1, isolated 0 \| model: allocated 0 -1, live 0 -1\] {2}pgfree\+1$/);
+    expect(lines[6]).toMatch(/^ {2}2 {2}allocPages GFP_KERNEL\|__GFP_ZERO order 0 cpu 0 → #2 pfn \d+ {3}\[real: .* \| model: allocated 1 \+1, live 1 \+1\] {2}pgalloc\+1$/);
     expect(lines[7]).toBe('result: the sequence now passes');
   });
 
@@ -70,9 +71,10 @@ describe('pagelab replay (spawned)', () => {
     entryFile('fixed.json', zeroEntry());
     const result = pagelab('replay', '--json', 'fixed.json');
     expect(result.status).toBe(0);
-    const report = JSON.parse(result.stdout) as { reproduces: boolean; failure: unknown; ops: { index: number; status: string }[]; recorded: unknown };
+    const report = JSON.parse(result.stdout) as { reproduces: boolean; failure: unknown; ops: { index: number; status: string; op: unknown; events: Record<string, number> }[]; recorded: unknown };
     expect(report).toMatchObject({ file: 'fixed.json', id: 'zeroed-pages-0123456789ab', reproduces: false, failure: null, recorded: zeroEntry().failure });
     expect(report.ops.map((op) => op.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(report.ops[1]).toMatchObject({ op: { op: 'freePages', target: 0 }, facts: { pcp: 1, allocated: 0, live: 0 }, events: { pgfree: 1 } });
   });
 
   it('exits 1 while a failure reproduces (here: a config that cannot boot)', () => {
@@ -95,11 +97,11 @@ describe('pagelab replay (spawned)', () => {
 });
 
 describe('pagelab replay (in process, broken allocator)', () => {
-  it('stops at the broken invariant with expected and actual, exit 1', () => {
+  it('stops at the broken invariant with expected, actual and the facts behind them, exit 1', () => {
     const path = entryFile('zero.json', zeroEntry());
     const io = capturingIo();
     expect(runReplayCommand(path, {}, { io, simTargetFactory: SIM_TARGET_FACTORY }, machineWith(NeverZeroes))).toBe(1);
-    expect(io.stdout()).toMatch(/\nbroken invariant: zeroed-pages at op 2 \(every page of a __GFP_ZERO allocation reads as zero\): __GFP_ZERO page \d+ still holds data written by #1\n {2}expected: 0\n {2}actual: {3}1\nresult: the recorded failure still reproduces\n$/);
+    expect(io.stdout()).toMatch(/\nbroken invariant: zeroed-pages at op 2 \(every page of a __GFP_ZERO allocation reads as zero\): __GFP_ZERO page \d+ still holds data written by #1\n {2}expected: 0\n {2}actual: {3}1\n {2}facts: pfn=\d+\nresult: the recorded failure still reproduces\n$/);
   });
 
   it('says so when a different invariant breaks', () => {

@@ -1,14 +1,14 @@
-// The fuzz loop in-process: budgets in runs and seconds (on an injected clock), determinism, and failures minimized, written to the corpus once per signature and replayable.
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// One worker's shard in process: run budgets (deterministic), seconds on an injected clock, a single run, stopping, tally hand-over, failures minimized and delivered, and harness exceptions left to crash the worker.
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../../src/base/errno.ts';
+import { ok, type Result } from '../../src/base/errno.ts';
 import type { Pfn } from '../../src/base/units.ts';
 import { PageAllocator, type AllocOptions } from '../../src/buddy/page-allocator.ts';
 import { __GFP_ZERO, type Gfp } from '../../src/mem/gfp.ts';
-import { loadCorpusEntry, replayCorpusEntry } from '../../properties/corpus.ts';
-import { batchSeed, runFuzz, type FuzzOptions } from '../../properties/fuzz.ts';
+import { generateRun } from '../../properties/campaign-run.ts';
+import { runSeed } from '../../properties/campaign-seeds.ts';
+import { emptyTally, mergeTally, type CampaignTally } from '../../properties/campaign-tally.ts';
+import { runShard, type FoundFailure, type ShardOptions } from '../../properties/fuzz.ts';
+import { failureSignature } from '../../properties/signature.ts';
 import { machineWith } from './harness-fixtures.ts';
 
 /** Never zeroes a __GFP_ZERO allocation. */
@@ -24,61 +24,94 @@ function steppingClock(stepMs: number): () => number {
   return () => (nowMs += stepMs);
 }
 
-function options(overrides: Partial<FuzzOptions>): FuzzOptions {
-  return { budget: { kind: 'runs', runs: 6 }, now: steppingClock(1), seed: 9, maxOps: 300, pagelabVersion: '0.1.0', foundBy: 'a test', ...overrides };
+interface Collected {
+  readonly tally: CampaignTally;
+  readonly tallies: number;
+  readonly failures: FoundFailure[];
+  readonly started: number[];
+  readonly outcome: ReturnType<typeof runShard>;
 }
 
-describe('runFuzz', () => {
-  it('spends a budget in runs, deterministically', () => {
-    const first = runFuzz(options({ batchRuns: 4 }));
-    const second = runFuzz(options({ batchRuns: 4 }));
-    expect(second).toEqual(first);
-    expect(first).toMatchObject({ seed: 9, runs: 6, failures: [], newFailures: 0, shrinkRuns: 0 });
-    expect(first.opsExecuted).toBeGreaterThan(0);
-    expect(first.checks).toBeGreaterThan(first.opsExecuted);
-    expect(Object.values(first.kindCounts).reduce((sum, counts) => sum + counts.executed, 0)).toBe(first.opsExecuted);
-    expect(first.swarm.meanOps).toBe(Math.round(first.opsExecuted / 6));
+function shard(overrides: Partial<ShardOptions>): Collected {
+  const tally = emptyTally();
+  const failures: FoundFailure[] = [];
+  const started: number[] = [];
+  let tallies = 0;
+  const outcome = runShard({
+    campaignSeed: 9, workerIndex: 1, profile: 'buddy', maxOps: 200, budget: { kind: 'runs', runs: 6 }, firstRun: 0, now: steppingClock(1),
+    stopRequested: () => false, minimizeSeconds: 30, flushEveryMs: 1e9,
+    onRunStart: (run) => started.push(run), onTally: (delta) => (tallies++, mergeTally(tally, delta)), onFailure: (failure) => failures.push(failure),
+    ...overrides,
+  });
+  return { tally, tallies, failures, started, outcome };
+}
+
+describe('runShard', () => {
+  it('spends a run budget from firstRun on, deterministically, ramping the length cap with the run index', () => {
+    const first = shard({});
+    expect(first.outcome).toEqual({ stopped: false, runsDone: 6 });
+    expect(first.started).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(first.tally.runs).toBe(6);
+    expect(first.tallies).toBe(1);
+    expect(shard({}).tally).toEqual(first.tally);
+    expect(first.tally.quarters.map((quarter) => quarter.capMax)).toEqual([37, 86, 200, 200]);
+    expect(first.failures).toEqual([]);
+    expect(shard({ firstRun: 4 }).started).toEqual([4, 5]);
   });
 
-  it('spends a budget in seconds on the injected clock, checked between batches', () => {
-    const summary = runFuzz(options({ budget: { kind: 'seconds', seconds: 1 }, now: steppingClock(400), batchRuns: 2 }));
-    expect(summary.runs).toBe(4);
-    expect(summary.elapsedMs).toBeGreaterThanOrEqual(1000);
+  it('spends seconds on the injected clock, counting time spent before a restart', () => {
+    expect(shard({ budget: { kind: 'seconds', seconds: 1, elapsedAtStartMs: 0 }, now: steppingClock(100) }).tally.runs).toBeGreaterThanOrEqual(3);
+    expect(shard({ budget: { kind: 'seconds', seconds: 1, elapsedAtStartMs: 1000 } }).tally.runs).toBe(0);
   });
 
-  it('derives batch seeds from the base seed', () => {
-    expect(batchSeed(9, 0)).toBe(9);
-    expect(new Set([0, 1, 2, 3].map((i) => batchSeed(9, i))).size).toBe(4);
+  it('re-runs exactly one run at --max-ops for a single budget', () => {
+    const single = shard({ budget: { kind: 'single', run: 3 }, firstRun: 3 });
+    expect(single.started).toEqual([3]);
+    const generated = generateRun(runSeed(9, 1, 3), 'buddy', 200);
+    expect(single.tally.opsExecuted).toBe(generated.scenario.ops.length);
   });
 
-  it('minimizes a failure, writes it once per signature, and the entry replays', () => {
-    const corpusDir = join(mkdtempSync(join(tmpdir(), 'pagelab-fuzz-')), 'corpus');
-    const reports: string[] = [];
-    const fuzz = (): ReturnType<typeof runFuzz> => runFuzz(options({
-      budget: { kind: 'runs', runs: 8 }, batchRuns: 4, corpusDir, machineFactory: machineWith(NeverZeroes), createdAt: () => '2026-01-01T00:00:00Z',
-      onFailure: (failure) => reports.push(failure.report),
-    }));
-    const summary = fuzz();
-    expect(summary.failures.length).toBeGreaterThan(0);
-    const [failure] = summary.failures;
-    expect(failure).toMatchObject({ invariant: 'zeroed-pages', isNew: true, shrinkComplete: true });
-    expect(failure!.opCount).toBeLessThanOrEqual(6);
-    expect(summary.newFailures).toBe(new Set(summary.failures.map((f) => f.signature)).size);
-    expect(reports[0]).toMatch(/broken invariant: zeroed-pages at op \d+/);
-    expect(readdirSync(corpusDir)).toContain(`zeroed-pages-${failure!.signature}.json`);
-    const entry = loadCorpusEntry(failure!.corpusPath!);
-    if (!entry.ok) throw new Error(entry.detail);
-    expect(entry.value).toMatchObject({ foundBy: 'a test', createdAt: '2026-01-01T00:00:00Z', pagelabVersion: '0.1.0' });
-    expect(replayCorpusEntry(entry.value, { machineFactory: machineWith(NeverZeroes) }).reproduces).toBe(true);
-    expect(replayCorpusEntry(entry.value).reproduces).toBe(false);
-    const again = fuzz();
-    expect(again.newFailures).toBe(0);
-    expect(again.failures.every((f) => !f.isNew)).toBe(true);
+  it('stops before the next run once asked, handing over what it has', () => {
+    let runs = 0;
+    const stopped = shard({ stopRequested: () => runs >= 2, onRunStart: () => void runs++ });
+    expect(stopped.outcome).toEqual({ stopped: true, runsDone: 2 });
+    expect(stopped.tally.runs).toBe(2);
   });
 
-  it('without a corpus directory, counts a signature as new once per session', () => {
-    const summary = runFuzz(options({ budget: { kind: 'runs', runs: 8 }, batchRuns: 2, machineFactory: machineWith(NeverZeroes) }));
-    expect(summary.failures.every((failure) => failure.corpusPath === undefined)).toBe(true);
-    expect(summary.newFailures).toBe(new Set(summary.failures.map((failure) => failure.signature)).size);
+  it('hands tallies over every flushEveryMs', () => {
+    expect(shard({ flushEveryMs: 1 }).tallies).toBe(6);
+  });
+
+  it('minimizes each failing run and delivers it with its seed, length cap and signature', () => {
+    const { failures, tally } = shard({ machineFactory: machineWith(NeverZeroes), budget: { kind: 'runs', runs: 12 } });
+    expect(failures.length).toBeGreaterThan(0);
+    expect(tally.failingRuns).toBe(failures.length);
+    expect(tally.minimizeRuns).toBeGreaterThan(0);
+    const [failure] = failures;
+    expect(failure).toMatchObject({ worker: 1, runSeed: runSeed(9, 1, failure!.run), minimizeComplete: true, failure: { invariant: 'zeroed-pages' } });
+    expect(failure!.scenario.ops.length).toBeLessThanOrEqual(6);
+    expect(failure!.originalOps).toBeGreaterThan(failure!.scenario.ops.length);
+    expect(failure!.signature).toBe(failureSignature('zeroed-pages', failure!.scenario.ops));
+    expect(failure!.report).toMatch(/broken invariant: zeroed-pages at op \d+/);
+    expect(structuredClone(failure)).toEqual(failure);
+  });
+
+  it('cuts a minimization short when the campaign stops or the minimization budget is spent, still delivering the failure', () => {
+    const options = { machineFactory: machineWith(NeverZeroes), budget: { kind: 'runs', runs: 12 } } as const;
+    const failingRun = shard(options).failures[0]!.run;
+    const started: number[] = [];
+    const stopped = shard({ ...options, onRunStart: (run) => void started.push(run), stopRequested: () => started.includes(failingRun) });
+    expect(stopped.failures.map((failure) => [failure.run, failure.minimizeComplete])).toEqual([[failingRun, false]]);
+    expect(stopped.outcome).toEqual({ stopped: true, runsDone: failingRun + 1 });
+    const hurried = shard({ ...options, minimizeSeconds: 0.001, now: steppingClock(5) });
+    expect(hurried.failures.every((failure) => !failure.minimizeComplete)).toBe(true);
+  });
+
+  it('lets exceptions from outside the interpreter through (the worker crashes and is restarted after the run)', () => {
+    const throwing = (): never => {
+      throw new Error('factory exploded');
+    };
+    expect(() => shard({ machineFactory: throwing })).toThrow('factory exploded');
+    expect(() => shard({ machineFactory: () => ok(throwing()) })).toThrow('factory exploded');
   });
 });

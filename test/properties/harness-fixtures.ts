@@ -1,10 +1,9 @@
 // Test fixtures for the harness: small machine configs, a booted run context, and a machine factory around a (test-defined, deliberately broken) PageAllocator subclass.
-import { ok } from '../../src/base/errno.ts';
-import { PageAllocator, type PageAllocatorEnv } from '../../src/buddy/page-allocator.ts';
-import { Machine } from '../../src/machine/machine.ts';
+import type { PageAllocator, PageAllocatorEnv } from '../../src/buddy/page-allocator.ts';
 import type { PlatformLayout } from '../../src/mem/platform.ts';
 import type { MachineFactory } from '../../properties/harness-machine.ts';
 import { startRun, type StartedRun } from '../../properties/run-sequence.ts';
+import { machineWithParts } from './layer-fixtures.ts';
 
 /** 16 MiB, 2 CPUs, a 4 MiB `cma=` area: small enough that every op is quick. */
 export const SMALL_CONFIG = { banks: [{ name: 'dram0', base: 0, size: '16M', zone: 'Normal' }], cpus: 2, cmdline: 'cma=4M' };
@@ -25,13 +24,7 @@ export function started(config: unknown = SMALL_CONFIG, machineFactory?: Machine
 /** A PageAllocator subclass constructor (a test's broken allocator). */
 export type AllocatorClass = new (layout: PlatformLayout, env: PageAllocatorEnv) => PageAllocator;
 
-/** Machines whose page allocator is an instance of `allocatorClass`, sharing the real machine's env, events and owners. */
+/** Machines whose page allocator is an instance of `allocatorClass`, sharing the real machine's env, events and owners (user memory, pins, contig and CMA rebuilt on it: layer-fixtures.ts). */
 export function machineWith(allocatorClass: AllocatorClass): MachineFactory {
-  return (config, env) => {
-    const real = Machine.create(config, env);
-    if (!real.ok) return real;
-    const machine = real.value;
-    const buddy = new allocatorClass(machine.layout, { clock: env.clock, rng: env.rng, faults: env.faults, events: machine.events, owners: machine.owners });
-    return ok({ config: machine.config, layout: machine.layout, env: machine.env, events: machine.events, owners: machine.owners, buddy, tick: (deltaNs?: number) => machine.tick(deltaNs) });
-  };
+  return machineWithParts({ buddy: allocatorClass });
 }

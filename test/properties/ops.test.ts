@@ -11,8 +11,8 @@ function run(ops: Op[]) {
 }
 
 describe('the op registry', () => {
-  it('lists the buddy op kinds', () => {
-    expect(OP_KINDS).toEqual(['allocPages', 'freePages', 'getPage', 'putPage', 'allocPagesBulk', 'drain', 'tick', 'armFault']);
+  it('lists the buddy op kinds first', () => {
+    expect(OP_KINDS.slice(0, 8)).toEqual(['allocPages', 'freePages', 'getPage', 'putPage', 'allocPagesBulk', 'drain', 'tick', 'armFault']);
   });
 
   it('generates ops that survive a JSON round trip and validate', () => {
@@ -35,7 +35,7 @@ describe('the op registry', () => {
       return parsed.ok ? 'ok' : parsed.detail;
     };
     expect(detail(7)).toBe('ops[3]: expected an op object, got 7');
-    expect(detail({ op: 'mmap' })).toBe('ops[3].op: unknown op "mmap" (expected one of allocPages, freePages, getPage, putPage, allocPagesBulk, drain, tick, armFault)');
+    expect(detail({ op: 'mmap' })).toBe(`ops[3].op: unknown op "mmap" (expected one of ${OP_KINDS.join(', ')})`);
     expect(detail({ op: 'allocPages', gfp: 'GFP_KERNEL', order: 3 })).toBe('ops[3].cpu: missing (required)');
     expect(detail({ op: 'allocPages', gfp: 'GFP_KERNAL', order: 3, cpu: 0 })).toMatch(/^ops\[3\]\.gfp: expected gfp flags/);
     expect(detail({ op: 'freePages', target: 1.5 })).toMatch(/^ops\[3\]\.target: /);

@@ -1,33 +1,56 @@
-// `pagelab fuzz [--seconds N | --runs N] [--seed S] [--max-ops N] [--json] [--corpus DIR] [--verbose]`: a bounded fuzz run over the machine swarm, each new minimized failure written to the corpus.
+// `pagelab fuzz`: a parallel, reproducible fuzz campaign (worker threads seeded from the campaign seed, swarm runs along a length ramp, failures minimized into the corpus, progress, Ctrl-C, crash restarts, a summary), or the replay of one of its runs.
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../../base/errno.ts';
-import { runFuzz, type FuzzBudget, type FuzzFailure, type FuzzSummary } from '../../../properties/fuzz.ts';
+import { isProfileName, PROFILE_NAMES, profileFaultSites, profileSpecs } from '../../../properties/campaign-profile.ts';
+import { buildSummary, type CampaignSummary, type CrashRecord, type FailureRecord } from '../../../properties/campaign-summary.ts';
+import type { FoundFailure } from '../../../properties/fuzz.ts';
 import type { MachineFactory } from '../../../properties/harness-machine.ts';
-import { OP_KINDS } from '../../../properties/ops/registry.ts';
-import { formatWeights, type Scenario } from '../../../properties/scenario.ts';
+import { Findings } from '../campaign/findings.ts';
+import { formatCampaignSummary } from '../campaign/format.ts';
+import type { CampaignPlan } from '../campaign/plan.ts';
+import { startProgress, type ProgressDisplay } from '../campaign/progress.ts';
+import { loadMachineFactory } from '../campaign/shard-host.ts';
+import { inlineSpawner, threadSpawner, type SpawnWorker } from '../campaign/spawn.ts';
+import { Supervisor } from '../campaign/supervisor.ts';
 import { EXIT_OK, parseJsonText, reportUsageError, type CliIo } from '../io.ts';
 import type { CliCommand, CliDeps } from './command.ts';
 
-/** Exit status when the run found a failure that is not in the corpus yet. */
+/** Exit status when the campaign found a failure that is not in the corpus yet, or a worker crashed (a single-run replay: when the run fails). */
 export const EXIT_NEW_FAILURE = 1;
-/** Budget when neither --seconds nor --runs is given (npm run fuzz passes --seconds 60 explicitly). */
+/** Budget when neither --seconds nor --runs is given. */
 export const DEFAULT_FUZZ_SECONDS = 60;
-/** Longest op list per scenario by default. */
-export const DEFAULT_MAX_OPS = 2000;
+/** The length cap the ramp grows to by default. */
+export const DEFAULT_MAX_OPS = 4000;
+/** Longest minimization of one failure by default. */
+export const DEFAULT_MINIMIZE_SECONDS = 30;
+/** Plain progress lines (no terminal) this far apart by default. */
+export const DEFAULT_PROGRESS_SECONDS = 10;
+/** Most worker threads a campaign may ask for. */
+export const MAX_WORKERS = 256;
 
 /** The flags as commander hands them over. */
 export interface FuzzFlags {
   readonly seconds?: string;
   readonly runs?: string;
   readonly seed?: string;
+  readonly workers?: string;
+  readonly profile?: string;
   readonly maxOps?: string;
   readonly json?: boolean;
   readonly corpus?: string;
-  readonly verbose?: boolean;
+  readonly minimizeSeconds?: string;
+  readonly progressSeconds?: string;
+  readonly worker?: string;
+  readonly run?: string;
+  readonly machineFactory?: string;
 }
 
-/** The process-side inputs of a fuzz run (tests replace them). */
+/** A stream the progress display writes to. */
+export type ProgressStream = NodeJS.WritableStream & { readonly isTTY?: boolean };
+
+/** The process-side inputs of a campaign (tests replace them). */
 export interface FuzzEnvironment {
   /** Milliseconds, monotonic. */
   readonly now: () => number;
@@ -35,24 +58,44 @@ export interface FuzzEnvironment {
   readonly randomSeed: () => number;
   /** The timestamp stored in new corpus entries. */
   readonly timestamp: () => string;
-  /** Boots each machine (default: the real one). */
+  /** The default worker count. */
+  readonly cpuCount: () => number;
+  /** Calls `tick` every `everyMs` until the returned function is called. */
+  readonly every: (tick: () => void, everyMs: number) => () => void;
+  /** Registers a Ctrl-C handler; the returned function removes it. */
+  readonly onInterrupt: (handler: () => void) => () => void;
+  /** Where progress goes (default: plain lines on the io's stderr). */
+  readonly progressStream?: ProgressStream;
+  /** Starts campaign workers (default: worker threads). */
+  readonly spawnWorkers?: SpawnWorker;
+  /** Boots machines in process (tests; with it, campaigns run their workers in process too). */
   readonly machineFactory?: MachineFactory;
 }
 
-/** The real process: performance.now, a random seed, ISO timestamps. */
+/** The real process: performance.now, a random seed, ISO timestamps, setInterval, SIGINT, stderr. */
 export function processFuzzEnvironment(): FuzzEnvironment {
   return {
     now: () => performance.now(),
     randomSeed: () => (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0,
     timestamp: () => new Date().toISOString(),
+    cpuCount: () => availableParallelism(),
+    every: (tick, everyMs) => {
+      const timer = setInterval(tick, everyMs);
+      return () => clearInterval(timer);
+    },
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      return () => void process.off('SIGINT', handler);
+    },
+    progressStream: process.stderr,
   };
 }
 
-interface ParsedFlags {
-  readonly budget: FuzzBudget;
-  readonly seed: number | undefined;
-  readonly maxOps: number;
+/** A campaign (or single-run) request after validation. */
+interface ParsedFuzz {
+  readonly plan: CampaignPlan;
   readonly corpusDir: string;
+  readonly progressEveryMs: number;
 }
 
 function positiveNumber(text: string, flag: string, integer: boolean): Result<number> {
@@ -61,24 +104,63 @@ function positiveNumber(text: string, flag: string, integer: boolean): Result<nu
   return valid ? ok(value) : err('EINVAL', `${flag}: expected a positive ${integer ? 'whole number' : 'number'}, got "${text}"`);
 }
 
+function naturalNumber(text: string, flag: string): Result<number> {
+  return /^\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text)) ? ok(Number(text)) : err('EINVAL', `${flag}: expected a whole number >= 0, got "${text}"`);
+}
+
 function parseSeed(text: string | undefined): Result<number | undefined> {
   if (text === undefined) return ok(undefined);
   if (!/^-?\d+$/.test(text.trim())) return err('EINVAL', `--seed: expected a whole number, got "${text}"`);
   return ok(Number(BigInt.asIntN(32, BigInt(text.trim()))));
 }
 
-function parseFlags(flags: FuzzFlags): Result<ParsedFlags> {
+/** Collects the first error of several parses. */
+function all<T extends Record<string, Result<unknown>>>(parts: T): Result<{ [K in keyof T]: T[K] extends Result<infer V> ? V : never }> {
+  const values: Record<string, unknown> = {};
+  for (const [key, part] of Object.entries(parts)) {
+    if (!part.ok) return part;
+    values[key] = part.value;
+  }
+  return ok(values as { [K in keyof T]: T[K] extends Result<infer V> ? V : never });
+}
+
+function optional<T>(text: string | undefined, parse: (text: string) => Result<T>, fallback: T): Result<T> {
+  return text === undefined ? ok(fallback) : parse(text);
+}
+
+function budgetOf(flags: FuzzFlags, seconds: number, runs: number, single: { worker: number; run: number } | undefined): Result<CampaignPlan['budget']> {
   if (flags.seconds !== undefined && flags.runs !== undefined) return err('EINVAL', '--seconds and --runs exclude each other (give one budget)');
-  const seconds = flags.seconds === undefined ? ok(DEFAULT_FUZZ_SECONDS) : positiveNumber(flags.seconds, '--seconds', false);
-  if (!seconds.ok) return seconds;
-  const runs = flags.runs === undefined ? ok(0) : positiveNumber(flags.runs, '--runs', true);
-  if (!runs.ok) return runs;
-  const maxOps = flags.maxOps === undefined ? ok(DEFAULT_MAX_OPS) : positiveNumber(flags.maxOps, '--max-ops', true);
-  if (!maxOps.ok) return maxOps;
-  const seed = parseSeed(flags.seed);
-  if (!seed.ok) return seed;
-  const budget: FuzzBudget = flags.runs === undefined ? { kind: 'seconds', seconds: seconds.value } : { kind: 'runs', runs: runs.value };
-  return ok({ budget, seed: seed.value, maxOps: maxOps.value, corpusDir: flags.corpus ?? 'corpus' });
+  if ((flags.worker === undefined) !== (flags.run === undefined)) return err('EINVAL', '--worker and --run go together (they name one run of a campaign)');
+  if (single === undefined) return ok(flags.runs === undefined ? { kind: 'seconds', seconds } : { kind: 'runs', runs });
+  if (flags.seed === undefined) return err('EINVAL', '--worker and --run need the campaign\'s --seed');
+  if (flags.seconds !== undefined || flags.runs !== undefined || flags.workers !== undefined) return err('EINVAL', '--worker and --run re-run one run: no --seconds, --runs or --workers');
+  return ok({ kind: 'single', ...single });
+}
+
+function parseFlags(flags: FuzzFlags, environment: FuzzEnvironment): Result<ParsedFuzz> {
+  const parts = all({
+    seconds: optional(flags.seconds, (text) => positiveNumber(text, '--seconds', false), DEFAULT_FUZZ_SECONDS),
+    runs: optional(flags.runs, (text) => positiveNumber(text, '--runs', true), 0),
+    workers: optional(flags.workers, (text) => positiveNumber(text, '--workers', true), 0),
+    maxOps: optional(flags.maxOps, (text) => positiveNumber(text, '--max-ops', true), DEFAULT_MAX_OPS),
+    minimizeSeconds: optional(flags.minimizeSeconds, (text) => positiveNumber(text, '--minimize-seconds', false), DEFAULT_MINIMIZE_SECONDS),
+    progressSeconds: optional(flags.progressSeconds, (text) => positiveNumber(text, '--progress-seconds', false), DEFAULT_PROGRESS_SECONDS),
+    worker: optional(flags.worker, (text) => naturalNumber(text, '--worker'), -1),
+    run: optional(flags.run, (text) => naturalNumber(text, '--run'), -1),
+    seed: parseSeed(flags.seed),
+  });
+  if (!parts.ok) return parts;
+  const profile = flags.profile ?? 'buddy';
+  if (!isProfileName(profile)) return err('EINVAL', `--profile: expected one of ${PROFILE_NAMES.join(', ')}, got "${profile}"`);
+  const { seconds, runs, workers, maxOps, minimizeSeconds, progressSeconds, worker, run, seed } = parts.value;
+  if (workers > MAX_WORKERS) return err('EINVAL', `--workers: at most ${MAX_WORKERS}, got ${workers}`);
+  const budget = budgetOf(flags, seconds, runs, worker >= 0 && run >= 0 ? { worker, run } : undefined);
+  if (!budget.ok) return budget;
+  const plan: CampaignPlan = {
+    seed: seed ?? environment.randomSeed(), workers: workers === 0 ? Math.min(environment.cpuCount(), MAX_WORKERS) : workers, profile, maxOps, budget: budget.value, minimizeSeconds,
+    ...(flags.machineFactory === undefined ? {} : { machineFactoryModule: flags.machineFactory }),
+  };
+  return ok({ plan, corpusDir: flags.corpus ?? 'corpus', progressEveryMs: progressSeconds * 1000 });
 }
 
 /** package.json's version, read in the CLI layer (the harness takes it as a parameter). */
@@ -92,108 +174,164 @@ export function pagelabVersion(io: CliIo): Result<string> {
   return typeof version === 'string' ? ok(version) : err('EINVAL', `${path}: no "version" string`);
 }
 
-function budgetText(budget: FuzzBudget): string {
-  return budget.kind === 'seconds' ? `${budget.seconds} s` : `${budget.runs} scenario${budget.runs === 1 ? '' : 's'}`;
+function budgetFlag(plan: CampaignPlan): string {
+  if (plan.budget.kind === 'single') return `--worker ${plan.budget.worker} --run ${plan.budget.run}`;
+  return plan.budget.kind === 'seconds' ? `--seconds ${plan.budget.seconds} --workers ${plan.workers}` : `--runs ${plan.budget.runs} --workers ${plan.workers}`;
 }
 
-function banner(flags: ParsedFlags, seed: number): string {
-  const budget = flags.budget.kind === 'seconds' ? `--seconds ${flags.budget.seconds}` : `--runs ${flags.budget.runs}`;
+function banner(parsed: ParsedFuzz): string {
+  const { plan } = parsed;
+  const kinds = profileSpecs(plan.profile).map((spec) => spec.kind);
+  const what = plan.budget.kind === 'single'
+    ? `re-running run ${plan.budget.run} of worker ${plan.budget.worker} at ${plan.maxOps} ops`
+    : `${plan.workers} workers, budget ${plan.budget.kind === 'seconds' ? `${plan.budget.seconds} s` : `${plan.budget.runs} runs`}, lengths ramp up to ${plan.maxOps} ops`;
   return [
-    `pagelab fuzz: seed ${seed}, budget ${budgetText(flags.budget)}, 0..${flags.maxOps} ops per scenario (repeat with: npx pagelab fuzz --seed ${seed} ${budget})`,
-    '  swarm: per scenario a machine (1-2 banks, 16-256 MiB, 1-4 CPUs, cma= and/or a platform CMA area in some runs,',
-    '  min_free_kbytes variants), a machine seed, an audit cadence, and op weights with each kind off in ~1/4 of runs',
-    `  op kinds: ${OP_KINDS.join(', ')}`,
-    `  new failures go to ${flags.corpusDir}/`,
+    `pagelab fuzz: seed ${plan.seed}, profile ${plan.profile}, ${what} (repeat with: npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile} --max-ops ${plan.maxOps} ${budgetFlag(plan)})`,
+    `  op kinds: ${kinds.join(', ')}; fault sites: ${profileFaultSites(plan.profile).join(', ') || 'none'}`,
+    `  each run draws a machine, a machine seed, an audit cadence, op weights and fault sites (swarm); new failures go to ${parsed.corpusDir}/`,
     '',
   ].join('\n');
 }
 
-function runLine(run: number, scenario: Scenario, failed: boolean): string {
-  return `  run ${run}: seed ${scenario.seed} ${scenario.ops.length} ops, audit every ${scenario.auditEvery}${failed ? ' FAILED' : ''}; ` +
-    `${JSON.stringify(scenario.config)}; ${formatWeights(scenario.weights)}\n`;
+function failureNote(filed: FailureRecord, found: FoundFailure, json: boolean): string {
+  const replay = filed.corpusPath === undefined ? filed.rerun : `npx pagelab replay ${filed.corpusPath}`;
+  const line = `${filed.isNew ? 'NEW' : 'known'} failure ${filed.id} (${filed.opCount} ops from ${filed.originalOps}, worker ${filed.worker} run ${filed.run}): ${filed.message}\n  replay: ${replay}\n`;
+  return json ? `pagelab fuzz: ${line}` : `\n${line}minimized:\n${found.report}\n`;
 }
 
-function failureText(failure: FuzzFailure): string {
-  const replay = failure.corpusPath === undefined ? '' : `\n    replay: npx pagelab replay ${failure.corpusPath}`;
-  const cut = failure.shrinkComplete ? '' : ', shrinking cut short';
-  return `  ${failure.isNew ? 'NEW' : 'known'} ${failure.invariant} (${failure.opCount} ops${cut}, signature ${failure.signature}): ${failure.message}${replay}`;
+function crashNote(crash: CrashRecord): string {
+  return `pagelab fuzz: worker ${crash.worker} crashed in run ${crash.run} (seed ${crash.runSeed}): ${crash.message}\n  rerun: ${crash.rerun}\n`;
 }
 
-function kindTable(summary: FuzzSummary): string[] {
-  const lines = [`  ${'op'.padEnd(16)}${'executed'.padStart(10)}${'skipped'.padStart(10)}${'failed'.padStart(10)}`];
-  for (const kind of OP_KINDS) {
-    const counts = summary.kindCounts[kind] ?? { executed: 0, skipped: 0, failed: 0 };
-    lines.push(`  ${kind.padEnd(16)}${String(counts.executed).padStart(10)}${String(counts.skipped).padStart(10)}${String(counts.failed).padStart(10)}`);
-  }
-  return lines;
+/** The machine factory: the environment's (tests) or the --machine-factory module's. */
+async function machineFactoryOf(plan: CampaignPlan, environment: FuzzEnvironment): Promise<Result<MachineFactory | undefined>> {
+  if (plan.machineFactoryModule === undefined) return ok(environment.machineFactory);
+  const loaded = await loadMachineFactory(plan.machineFactoryModule);
+  return loaded.ok ? ok(loaded.value) : err('EINVAL', loaded.detail);
 }
 
-/** The final summary in text form. */
-export function formatFuzzSummary(summary: FuzzSummary): string {
-  const seconds = (summary.elapsedMs / 1000).toFixed(1);
-  const lines = [
-    `pagelab fuzz: ${summary.runs} scenarios, ${summary.opsExecuted} ops in ${seconds} s (${summary.opsPerSecond} ops/s with ${summary.shrinkRuns} shrink runs), ${summary.checks} invariant checks`,
-    `  swarm: ${summary.swarm.withCma} scenarios with CMA, ${summary.swarm.twoBanks} with two banks, ${summary.swarm.meanOps} ops per scenario on average`,
-    ...kindTable(summary),
-    summary.failures.length === 0 ? '  failures: none' : `  failures: ${summary.newFailures} new, ${summary.failures.length - summary.newFailures} known`,
-    ...summary.failures.map(failureText),
-  ];
-  return `${lines.join('\n')}\n`;
+function spawnerOf(plan: CampaignPlan, environment: FuzzEnvironment, factory: MachineFactory | undefined): SpawnWorker {
+  if (plan.budget.kind === 'single') return inlineSpawner(factory);
+  if (environment.spawnWorkers !== undefined) return environment.spawnWorkers;
+  // Workers load --machine-factory themselves; a factory given only in process keeps the workers in process.
+  return environment.machineFactory !== undefined && plan.machineFactoryModule === undefined ? inlineSpawner(factory) : threadSpawner();
 }
 
-/** Runs `pagelab fuzz`; 0 when no new failure, 1 when one was found (and written), 2 for bad flags. */
-export function runFuzzCommand(flags: FuzzFlags, deps: CliDeps, environment: FuzzEnvironment = processFuzzEnvironment()): number {
+/** The status a campaign exits with. */
+function exitStatus(summary: CampaignSummary, single: boolean): number {
+  if (single) return summary.failures.length > 0 || summary.crashes.length > 0 ? EXIT_NEW_FAILURE : EXIT_OK;
+  return summary.newFailures > 0 || summary.crashes.length > 0 ? EXIT_NEW_FAILURE : EXIT_OK;
+}
+
+/** Ctrl-C: the first asks the workers to stop (what they found is still written), the second ends them. */
+function watchInterrupts(environment: FuzzEnvironment, supervisor: Supervisor, io: CliIo): () => void {
+  let interrupts = 0;
+  return environment.onInterrupt(() => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.writeStderr('\npagelab fuzz: stopping: finishing the current runs and minimizations (Ctrl-C again to abort them)\n');
+      supervisor.stop();
+    } else supervisor.kill();
+  });
+}
+
+/** Runs a validated campaign and prints its summary; returns the exit status. */
+async function runCampaign(parsed: ParsedFuzz, deps: CliDeps, environment: FuzzEnvironment, version: string, factory: MachineFactory | undefined, json: boolean): Promise<number> {
   const { io } = deps;
-  const parsed = parseFlags(flags);
+  const { plan } = parsed;
+  const findings = new Findings({ plan, corpusDir: parsed.corpusDir, pagelabVersion: version, timestamp: environment.timestamp });
+  let progress: ProgressDisplay | undefined;
+  const print = (text: string): void => (json ? io.writeStderr(text) : io.writeStdout(text));
+  const note = (text: string, write: (text: string) => void): void => (progress === undefined ? write(text) : progress.note(text, write));
+  const supervisor = new Supervisor({
+    plan, spawn: spawnerOf(plan, environment, factory), now: environment.now,
+    onFailure: (found) => {
+      const filed = findings.add(found);
+      if (filed.firstInCampaign) note(failureNote(filed.record, found, json), print);
+    },
+    onCrash: (crash) => note(crashNote(crash), (text) => io.writeStderr(text)),
+  });
+  const stream: ProgressStream = environment.progressStream ?? ({ write: (text: string) => (io.writeStderr(text), true) } as unknown as ProgressStream);
+  if (plan.budget.kind !== 'single') {
+    progress = startProgress({ budget: plan.budget, snapshot: () => supervisor.snapshot(), failures: () => findings.records().length, stream, every: environment.every, lineEveryMs: parsed.progressEveryMs });
+  }
+  const unwatch = watchInterrupts(environment, supervisor, io);
+  const outcome = await supervisor.run().finally(() => {
+    unwatch();
+    progress?.stop();
+  });
+  const budget = plan.budget.kind === 'single' ? { kind: 'runs' as const, runs: 1 } : plan.budget;
+  const summary = buildSummary({
+    seed: plan.seed, workers: plan.budget.kind === 'single' ? 1 : plan.workers, profile: plan.profile, budget, maxOps: plan.maxOps, interrupted: outcome.interrupted,
+    tally: outcome.tally, failures: findings.records(), crashes: outcome.crashes, restarts: outcome.restarts, elapsedMs: outcome.elapsedMs,
+    opsPerWorker: outcome.opsPerWorker, peakHeapBytes: outcome.peakHeapBytes,
+  });
+  io.writeStdout(json ? `${JSON.stringify(summary)}\n` : formatCampaignSummary(summary));
+  return exitStatus(summary, plan.budget.kind === 'single');
+}
+
+/**
+ * Runs `pagelab fuzz`: 0 when no new failure was found and no worker crashed, 1 otherwise (with
+ * --worker/--run: 1 when that run fails), 2 for bad flags.
+ */
+export async function runFuzzCommand(flags: FuzzFlags, deps: CliDeps, environment: FuzzEnvironment = processFuzzEnvironment()): Promise<number> {
+  const { io } = deps;
+  const parsed = parseFlags(flags, environment);
   if (!parsed.ok) return reportUsageError(io, parsed.detail);
   const version = pagelabVersion(io);
   if (!version.ok) return reportUsageError(io, version.detail);
-  const seed = parsed.value.seed ?? environment.randomSeed();
+  const factory = await machineFactoryOf(parsed.value.plan, environment);
+  if (!factory.ok) return reportUsageError(io, factory.detail);
   const json = flags.json === true;
-  if (!json) io.writeStdout(banner(parsed.value, seed));
-  const summary = runFuzz({
-    budget: parsed.value.budget, now: environment.now, seed, maxOps: parsed.value.maxOps, corpusDir: parsed.value.corpusDir,
-    pagelabVersion: version.value, foundBy: `pagelab fuzz --seed ${seed}`, createdAt: environment.timestamp,
-    ...(environment.machineFactory === undefined ? {} : { machineFactory: environment.machineFactory }),
-    onRun: (run, scenario, result) => {
-      if (flags.verbose === true && !json) io.writeStdout(runLine(run, scenario, result.failure !== null));
-    },
-    onFailure: (failure) => {
-      if (!json) io.writeStdout(`\nminimized failure (${failure.isNew ? 'new' : 'already in the corpus'}):\n${failure.report}${failure.corpusPath === undefined ? '' : `replay: npx pagelab replay ${failure.corpusPath}\n`}\n`);
-    },
-  });
-  io.writeStdout(json ? `${JSON.stringify(summary)}\n` : formatFuzzSummary(summary));
-  return summary.newFailures > 0 ? EXIT_NEW_FAILURE : EXIT_OK;
+  if (!json) io.writeStdout(banner(parsed.value));
+  return runCampaign(parsed.value, deps, environment, version.value, factory.value, json);
 }
 
 const EXAMPLES = `
-Each scenario draws a machine, a machine seed, an audit cadence and op weights
-(swarm testing), then a list of ops that fast-check shrinks when an invariant
-breaks. A new minimized failure is written to the corpus directory as
-INVARIANT-SIGNATURE.json (never overwritten) with its replay command.
+Each worker thread runs its share of the campaign: run R of worker W draws its
+seed from (--seed, W, R), then a machine, op weights and fault sites (swarm) and
+an op list whose length ramps from 16 ops to --max-ops over the first half of
+the budget. A failing run is minimized (chunk removal, then fast-check shrinking
+of each op), de-duplicated by signature and written to the corpus directory as
+INVARIANT-SIGNATURE.json (never overwritten), with its replay command; fuzzing
+goes on. Ctrl-C stops the workers, writes what they found and prints the
+summary; a second Ctrl-C ends them at once. A worker that crashes is reported
+with the seed of its run and restarted after that run.
+
+Profiles: buddy (buddy ops), cma (+ contig and CMA ops), heaps (+ heap ops), all.
 
 Examples:
-  $ pagelab fuzz --seconds 60
-  $ pagelab fuzz --runs 200 --seed 42 --max-ops 5000
-  $ pagelab fuzz --runs 50 --json --corpus /tmp/corpus
+  $ pagelab fuzz --seconds 600
+  $ pagelab fuzz --runs 200 --seed 42 --workers 2 --max-ops 5000 --json
+  $ pagelab fuzz --seed 42 --profile buddy --worker 1 --run 17 --max-ops 812   # one run again
 
-Exit status: 0 when no new failure was found, 1 when one was (and written),
-2 for bad flags, 70 for a pagelab bug.`;
+Testing aid: --machine-factory MODULE boots every machine with MODULE's exported
+machineFactory (e.g. a deliberately broken allocator, as the canary tests use).
+
+Exit status: 0 when no new failure was found and no worker crashed, 1 when one
+was (with --worker/--run: when the run fails), 2 for bad flags, 70 for a
+pagelab bug.`;
 
 /** The `fuzz` subcommand. */
 export const fuzzCommand: CliCommand = {
   register(program: Command, deps: CliDeps, report: (status: number) => void): void {
     program
       .command('fuzz')
-      .description('a bounded fuzz run: swarm scenarios through the property harness, minimized failures into the corpus')
+      .description('a parallel fuzz campaign: swarm runs through the property harness, minimized failures into the corpus')
       .option('--seconds <n>', `wall-clock budget (default ${DEFAULT_FUZZ_SECONDS})`)
-      .option('--runs <n>', 'budget in scenarios instead of seconds (repeatable exactly with --seed)')
-      .option('--seed <s>', 'base seed (default: drawn and printed)')
-      .option('--max-ops <n>', `longest op list per scenario (default ${DEFAULT_MAX_OPS})`)
+      .option('--runs <n>', 'budget in runs instead of seconds (the same seed repeats exactly)')
+      .option('--seed <s>', 'campaign seed (default: drawn and printed)')
+      .option('--workers <k>', 'worker threads (default: available cores)')
+      .option('--profile <name>', `op groups to draw from: ${PROFILE_NAMES.join(', ')} (default buddy)`)
+      .option('--max-ops <n>', `the length the ramp grows to (default ${DEFAULT_MAX_OPS}); with --run, that run's length cap`)
       .option('--corpus <dir>', 'where new failures are written (default corpus)')
-      .option('--json', 'print only the summary, as one JSON object')
-      .option('--verbose', 'print every scenario\'s swarm (machine, seed, weights) as it runs')
+      .option('--minimize-seconds <n>', `longest minimization of one failure (default ${DEFAULT_MINIMIZE_SECONDS})`)
+      .option('--progress-seconds <n>', `seconds between progress lines when stderr is not a terminal (default ${DEFAULT_PROGRESS_SECONDS})`)
+      .option('--worker <w>', 'with --run and --seed: re-run one run of a campaign, in process')
+      .option('--run <r>', 'with --worker and --seed: the run index')
+      .option('--machine-factory <module>', 'testing aid: boot machines with this module\'s machineFactory export')
+      .option('--json', 'print only the summary on stdout, as one JSON object (progress and failure lines go to stderr)')
       .addHelpText('after', EXAMPLES)
-      .action((flags: FuzzFlags) => report(runFuzzCommand(flags, deps)));
+      .action(async (flags: FuzzFlags) => report(await runFuzzCommand(flags, deps)));
   },
 };

@@ -1,10 +1,10 @@
-// `pagelab replay FILE [--json]`: validates a corpus entry, replays it step by step through the harness interpreter, and says whether its failure still reproduces.
+// `pagelab replay FILE [--json]`: validates a corpus entry, replays it step by step through the harness interpreter (real and model counters per op, the events each op moved, an expected-vs-actual diff at the failure), and says whether its failure still reproduces.
 import type { Command } from 'commander';
 import { loadCorpusEntry, replayCorpusEntry, type CorpusEntry } from '../../../properties/corpus.ts';
 import type { MachineFactory } from '../../../properties/harness-machine.ts';
 import type { RunFailure, RunResult } from '../../../properties/run-sequence.ts';
 import { formatExpectedActual, formatFailureLine, formatWeights } from '../../../properties/scenario.ts';
-import { formatTranscript } from '../../../properties/transcript.ts';
+import { diffValues, eventDeltas, formatFailureDiff, formatTranscript } from '../../../properties/transcript.ts';
 import { EXIT_OK, reportUsageError } from '../io.ts';
 import type { CliCommand, CliDeps } from './command.ts';
 
@@ -31,7 +31,7 @@ function textReport(path: string, entry: CorpusEntry, result: RunResult, reprodu
     ...(entry.weights === undefined ? [] : [`  swarm: ${formatWeights(entry.weights)}`]),
     ...formatTranscript(result),
   ];
-  if (result.failure !== null) lines.push(`broken invariant: ${formatFailureLine(result.failure)}`, ...formatExpectedActual(result.failure));
+  if (result.failure !== null) lines.push(`broken invariant: ${formatFailureLine(result.failure)}`, ...formatExpectedActual(result.failure), ...formatFailureDiff(result.failure.details));
   lines.push(verdict(entry, result, reproduces));
   return `${lines.join('\n')}\n`;
 }
@@ -39,13 +39,16 @@ function textReport(path: string, entry: CorpusEntry, result: RunResult, reprodu
 function failureJson(failure: RunFailure | null): unknown {
   if (failure === null) return null;
   const { stack: _stack, ...details } = failure.details as Record<string, unknown>;
-  return { invariant: failure.invariant, opIndex: failure.opIndex, phase: failure.phase, message: failure.message, details };
+  const diff = 'expected' in details && 'actual' in details ? diffValues(details['expected'], details['actual']) : [];
+  return { invariant: failure.invariant, opIndex: failure.opIndex, phase: failure.phase, message: failure.message, details, diff };
 }
 
 function jsonReport(path: string, entry: CorpusEntry, result: RunResult, reproduces: boolean): string {
   return `${JSON.stringify({
     file: path, id: entry.id, recorded: entry.failure, reproduces, failure: failureJson(result.failure),
-    ops: result.records.map((record) => ({ index: record.index, text: record.text, status: record.status, facts: record.facts })),
+    ops: result.records.map((record, index) => ({
+      index: record.index, op: record.op, text: record.text, status: record.status, facts: record.facts, events: eventDeltas(record.events, result.records[index - 1]?.events),
+    })),
   })}\n`;
 }
 
