@@ -9,9 +9,9 @@ import { Supervisor, type SupervisorOutcome } from '../src/cli/campaign/supervis
 import { generateRun } from '../properties/campaign-run.ts';
 import { runSeed } from '../properties/campaign-seeds.ts';
 import type { MachineFactory } from '../properties/harness-machine.ts';
+import { machineWith } from '../properties/machine-with.ts';
 import { minimizeFailure } from '../properties/minimize.ts';
 import { runSequence, type RunFailure } from '../properties/run-sequence.ts';
-import { machineWith } from '../test/properties/harness-fixtures.ts';
 import type { BenchRow } from './bench-row.ts';
 
 /** Seconds of each throughput campaign. */

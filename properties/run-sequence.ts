@@ -179,14 +179,15 @@ export function finishRun(ctx: OpContext, bootBlocks: FreeBlocks): InvariantFail
   }
 }
 
+/** What runStarted needs besides the started run (whose context already says whether it is checking). */
+export type RunStartedOptions = Pick<RunSequenceOptions, 'ops' | 'auditEvery' | 'record' | 'finish' | 'observe'>;
+
 /**
- * Runs `ops` on a fresh machine for `config` and `seed` and returns the first broken invariant (or
- * null) with counts. Deterministic: the same options always give the same result.
+ * Runs `options.ops` on a run startRun booted (runSequence is the two in one; the bench times boot and
+ * ops apart). Returns the first broken invariant (or null) with counts.
  */
-export function runSequence(options: RunSequenceOptions): RunResult {
-  const started = startRun(options);
-  if (!started.ok) return bootFailure('config', started.detail);
-  const { ctx, bootBlocks } = started.value;
+export function runStarted(started: StartedRun, options: RunStartedOptions): RunResult {
+  const { ctx, bootBlocks } = started;
   const kindCounts: Record<string, KindCounts> = {};
   const records: OpRecord[] = [];
   const result = (failure: RunFailure | null, opsExecuted: number): RunResult => {
@@ -203,4 +204,14 @@ export function runSequence(options: RunSequenceOptions): RunResult {
   if (!ctx.checking || options.finish === false) return result(null, options.ops.length);
   const end = finishRun(ctx, bootBlocks);
   return result(end === undefined ? null : { ...end, opIndex: options.ops.length, phase: 'end' }, options.ops.length);
+}
+
+/**
+ * Runs `ops` on a fresh machine for `config` and `seed` and returns the first broken invariant (or
+ * null) with counts. Deterministic: the same options always give the same result.
+ */
+export function runSequence(options: RunSequenceOptions): RunResult {
+  const started = startRun(options);
+  if (!started.ok) return bootFailure('config', started.detail);
+  return runStarted(started.value, options);
 }

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
-const LAYERS = ['base', 'env', 'mem', 'buddy', 'contig', 'cma', 'heaps', 'reclaim', 'machine', 'debug', 'sysfs', 'trace', 'cli'];
+const LAYERS = ['base', 'env', 'mem', 'buddy', 'contig', 'cma', 'heaps', 'reclaim', 'machine', 'debug', 'sysfs', 'trace', 'api', 'cli'];
 
 function listTs(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

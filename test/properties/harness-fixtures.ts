@@ -1,9 +1,8 @@
-// Test fixtures for the harness: small machine configs, a booted run context, and a machine factory around a (test-defined, deliberately broken) PageAllocator subclass.
-import type { PageAllocator, PageAllocatorEnv } from '../../src/buddy/page-allocator.ts';
-import type { PlatformLayout } from '../../src/mem/platform.ts';
+// Test fixtures for the harness: small machine configs, a booted run context, and (re-exported from properties/machine-with.ts) a machine factory around a test-defined, deliberately broken PageAllocator subclass.
 import type { MachineFactory } from '../../properties/harness-machine.ts';
 import { startRun, type StartedRun } from '../../properties/run-sequence.ts';
-import { machineWithParts } from './layer-fixtures.ts';
+
+export { machineWith, type AllocatorClass } from '../../properties/machine-with.ts';
 
 /** 16 MiB, 2 CPUs, a 4 MiB `cma=` area: small enough that every op is quick. */
 export const SMALL_CONFIG = { banks: [{ name: 'dram0', base: 0, size: '16M', zone: 'Normal' }], cpus: 2, cmdline: 'cma=4M' };
@@ -19,12 +18,4 @@ export function started(config: unknown = SMALL_CONFIG, machineFactory?: Machine
   const run = startRun({ config, seed: 'fixture', ...(machineFactory === undefined ? {} : { machineFactory }) });
   if (!run.ok) throw new Error(run.detail);
   return run.value;
-}
-
-/** A PageAllocator subclass constructor (a test's broken allocator). */
-export type AllocatorClass = new (layout: PlatformLayout, env: PageAllocatorEnv) => PageAllocator;
-
-/** Machines whose page allocator is an instance of `allocatorClass`, sharing the real machine's env, events and owners (user memory, pins, contig and CMA rebuilt on it: layer-fixtures.ts). */
-export function machineWith(allocatorClass: AllocatorClass): MachineFactory {
-  return machineWithParts({ buddy: allocatorClass });
 }
