@@ -9,6 +9,7 @@
 // pooled blocks under memory pressure. ion_compound_page.c itself is not in the index, so:
 // - a buffer is PAGE_ALIGN(len) rounded up to 2^align_order pages, backed by whole blocks of 2^order
 //   pages (the last block may be used only in part, as the CPA test accepts a shorter last sg entry);
+// - a request for more blocks than the zone manages is ENOMEM before any block is taken (pagelab's choice);
 // - a block comes from the pool, else straight from the page allocator with CPA_GFP (compound, zeroed,
 //   no retry: compaction may run, as the slow path does for costly orders);
 // - the refill is woken when an allocation leaves fewer than `lowmark` blocks (and at boot), and
@@ -187,7 +188,7 @@ export class CpaHeap implements DmaHeap {
   readonly name: string;
   private readonly owner: OwnerId;
 
-  constructor(env: HeapEnv, readonly pool: CpaPool) {
+  constructor(private readonly env: HeapEnv, readonly pool: CpaPool) {
     this.name = pool.options.name;
     this.owner = env.owners.register('heap', this.name);
   }
@@ -197,6 +198,8 @@ export class CpaHeap implements DmaHeap {
     const { order, alignOrder } = this.pool.options;
     const sizePages = Math.ceil(request.pageCount / 2 ** alignOrder) * 2 ** alignOrder;
     const blockCount = Math.ceil(sizePages / 2 ** order);
+    // Why: more blocks than RAM holds can never be had; taking (and compacting for) every free block first only to give them back would cost time in proportion to memory.
+    if (blockCount * 2 ** order > this.env.buddy.managedPages()) return err('ENOMEM', `${this.name}: ${blockCount} order-${order} blocks exceed the ${this.env.buddy.managedPages()} managed pages`);
     const taken: { pfn: Pfn; fromPool: boolean }[] = [];
     while (taken.length < blockCount) {
       const block = this.pool.takeBlock(this.owner);

@@ -87,9 +87,21 @@ describe('CPA pool watermarks (invariant 55)', () => {
     const { pool } = cpa(machine);
     const blocks = pool.blockCount;
     const free = freePages(machine);
-    const result = machine.heaps.dmaHeapIoctlAlloc('cpa', { lenBytes: BigInt(64 * MiB), fdFlags: 2, heapFlags: 0n });
+    const managedMiB = (machine.buddy.managedPages() * 4) / 1024;
+    const result = machine.heaps.dmaHeapIoctlAlloc('cpa', { lenBytes: BigInt(Math.floor(managedMiB / 2) * 2 * MiB), fdFlags: 2, heapFlags: 0n });
     expect(result.ok ? 'ok' : result.errno).toBe('ENOMEM');
+    expect(machine.events.get('pgalloc_fail')).toBeGreaterThan(0);
     expect(pool.blockCount).toBe(blocks);
     expect(freePages(machine)).toBe(free);
+  });
+
+  it('refuses a request larger than the managed memory with ENOMEM before taking any block', () => {
+    const machine = boot({ memMiB: 32, heaps: { cpa: [JUNO_LIKE] } });
+    machine.tick();
+    const hash = machine.stateHash();
+    const result = machine.heaps.dmaHeapIoctlAlloc('cpa', { lenBytes: 2n ** 40n, fdFlags: 2, heapFlags: 0n });
+    expect(result.ok ? 'ok' : result.errno).toBe('ENOMEM');
+    expect(machine.events.get('pgalloc_fail')).toBe(0);
+    expect(machine.stateHash()).toBe(hash);
   });
 });
