@@ -110,4 +110,17 @@ describe('pagelab replay (in process, broken allocator)', () => {
     expect(runReplayCommand(path, {}, { io, simTargetFactory: SIM_TARGET_FACTORY }, machineWith(NeverZeroes))).toBe(1);
     expect(io.stdout()).toMatch(/\nresult: a different invariant broke \(zeroed-pages, recorded cma-migratetype\)\n$/);
   });
+
+  it('--machine-factory boots the module\'s machines, as the campaign that found the entry did; a module that cannot load is exit 2', () => {
+    const path = entryFile('zero-factory.json', zeroEntry());
+    const fixture = join(import.meta.dirname, 'fixtures', 'never-zeroes-machine.ts');
+    const broken = pagelab('replay', '--machine-factory', fixture, path);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/result: the recorded failure still reproduces\n$/);
+    expect(pagelab('replay', path).status).toBe(0);
+    const missing = pagelab('replay', '--machine-factory', join(DIR, 'nowhere.ts'), path);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^pagelab: --machine-factory .*nowhere\.ts: cannot load: /);
+    expect(missing.stdout).toBe('');
+  });
 });

@@ -5,6 +5,7 @@ import type { MachineFactory } from '../../../properties/harness-machine.ts';
 import type { RunFailure, RunResult } from '../../../properties/run-sequence.ts';
 import { formatExpectedActual, formatFailureLine, formatWeights } from '../../../properties/scenario.ts';
 import { diffValues, eventDeltas, formatFailureDiff, formatTranscript } from '../../../properties/transcript.ts';
+import { loadMachineFactory } from '../campaign/shard-host.ts';
 import { EXIT_OK, reportUsageError } from '../io.ts';
 import type { CliCommand, CliDeps } from './command.ts';
 
@@ -14,6 +15,8 @@ export const EXIT_STILL_FAILS = 1;
 /** The flags as commander hands them over. */
 export interface ReplayFlags {
   readonly json?: boolean;
+  /** A module exporting `machineFactory`: replay an entry a campaign found with --machine-factory. */
+  readonly machineFactory?: string;
 }
 
 function verdict(entry: CorpusEntry, result: RunResult, reproduces: boolean): string {
@@ -65,10 +68,19 @@ export function runReplayCommand(path: string, flags: ReplayFlags, deps: CliDeps
   return result.failure === null ? EXIT_OK : EXIT_STILL_FAILS;
 }
 
+/** `replay` with the --machine-factory module loaded first (a module that cannot be loaded is a usage error). */
+async function replayAction(path: string, flags: ReplayFlags, deps: CliDeps): Promise<number> {
+  if (flags.machineFactory === undefined) return runReplayCommand(path, flags, deps);
+  const factory = await loadMachineFactory(flags.machineFactory);
+  if (!factory.ok) return reportUsageError(deps.io, factory.detail);
+  return runReplayCommand(path, flags, deps, factory.value);
+}
+
 const EXAMPLES = `
 Examples:
   $ pagelab replay corpus/zeroed-pages-3fa2b1c4d5e6.json
   $ pagelab replay --json corpus/zeroed-pages-3fa2b1c4d5e6.json
+  $ pagelab replay --machine-factory examples/my-heap.ts corpus/heap-release-0123456789ab.json
 
 Exit status: 1 when the recorded failure (or another invariant) still breaks,
 0 when the sequence now passes, 2 for a missing or malformed file, 70 for a
@@ -82,7 +94,8 @@ export const replayCommand: CliCommand = {
       .description('replay a corpus entry step by step and report whether its failure still reproduces')
       .argument('<FILE>', 'a corpus entry (corpus/*.json)')
       .option('--json', 'print the transcript and verdict as one JSON object')
+      .option('--machine-factory <module>', 'boot machines with this module\'s machineFactory export (as the campaign that found the entry did)')
       .addHelpText('after', EXAMPLES)
-      .action((path: string, flags: ReplayFlags) => report(runReplayCommand(path, flags, deps)));
+      .action(async (path: string, flags: ReplayFlags) => report(await replayAction(path, flags, deps)));
   },
 };
