@@ -21,17 +21,28 @@ function pinnedAtBase(): { machine: Machine; area: CmaArea } {
   return { machine, area };
 }
 
+/** Wraps the machine's allocContigRange to record each probe's first PFN; more than `probesMax` probes throw (a livelock). */
+function recordProbes(machine: Machine, probesMax = Infinity): number[] {
+  const probes: number[] = [];
+  const contig = machine.contig;
+  const original = contig.allocContigRange.bind(contig);
+  contig.allocContigRange = (pfnStart, pfnEnd, migratetype, mode, owner) => {
+    probes.push(pfnStart);
+    if (probes.length > probesMax) throw new Error(`probed ${probes.join(', ')}`);
+    return original(pfnStart, pfnEnd, migratetype, mode, owner);
+  };
+  return probes;
+}
+
+function bulkDeps(machine: Machine) {
+  return { contig: machine.contig, events: machine.events, buddy: machine.buddy, user: machine.user };
+}
+
 describe('cma_alloc_bulk after EBUSY with order < order_per_bit', () => {
   it('resumes past the failed 5-page range [base, base + 5), not at the bit holding its last page', () => {
     const { machine, area } = pinnedAtBase();
-    const probes: number[] = [];
-    const contig = machine.contig;
-    const original = contig.allocContigRange.bind(contig);
-    contig.allocContigRange = (pfnStart, pfnEnd, migratetype, mode, owner) => {
-      probes.push(pfnStart);
-      return original(pfnStart, pfnEnd, migratetype, mode, owner);
-    };
-    const result = cmaAllocBulk(area, { contig, events: machine.events, buddy: machine.buddy, user: machine.user }, { alignOrder: 0, order: 0, nrRequests: 5, mode: 'normal' });
+    const probes = recordProbes(machine);
+    const result = cmaAllocBulk(area, bulkDeps(machine), { alignOrder: 0, order: 0, nrRequests: 5, mode: 'normal' });
     expect(probes[0]).toBe(area.basePfn);
     expect(probes[1]).toBe(area.basePfn + 8);
     expect(result).toEqual({ chunks: [8, 9, 10, 11, 12].map((i) => area.basePfn + i), nrAllocated: 5 });
@@ -41,16 +52,9 @@ describe('cma_alloc_bulk after EBUSY with order < order_per_bit', () => {
 
   it('with fewer than 2^order_per_bit pages still needed, moves on to the next bit instead of re-probing the busy one forever', () => {
     const { machine, area } = pinnedAtBase();
-    const probes: number[] = [];
-    const contig = machine.contig;
-    const original = contig.allocContigRange.bind(contig);
-    contig.allocContigRange = (pfnStart, pfnEnd, migratetype, mode, owner) => {
-      probes.push(pfnStart);
-      // Why: the patch's `>>` would yield bit 0 again here; a second probe of the base means a livelock.
-      if (probes.length > 4) throw new Error(`probed ${probes.join(', ')}`);
-      return original(pfnStart, pfnEnd, migratetype, mode, owner);
-    };
-    const result = cmaAllocBulk(area, { contig, events: machine.events, buddy: machine.buddy, user: machine.user }, { alignOrder: 0, order: 0, nrRequests: 3, mode: 'fast' });
+    // Why the cap: the patch's `>>` would yield bit 0 again here, re-probing the base forever.
+    const probes = recordProbes(machine, 4);
+    const result = cmaAllocBulk(area, bulkDeps(machine), { alignOrder: 0, order: 0, nrRequests: 3, mode: 'fast' });
     expect(probes).toEqual([area.basePfn, area.basePfn + 4]);
     expect(result).toEqual({ chunks: [4, 5, 6].map((i) => area.basePfn + i), nrAllocated: 3 });
     expectSound(machine);
