@@ -9,7 +9,7 @@ const STRERROR: Readonly<Record<Errno, string>> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   EINTR: 'Interrupted system call',
-  EIO: 'I/O error',
+  EIO: 'Input/output error',
   EBADF: 'Bad file descriptor',
   EAGAIN: 'Resource temporarily unavailable',
   ENOMEM: 'Cannot allocate memory',

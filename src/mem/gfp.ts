@@ -73,6 +73,9 @@ const GFP_NAMES: readonly (readonly [string, Gfp])[] = [
   ['__GFP_THISNODE', __GFP_THISNODE],
 ];
 
+/** The largest gfp_t (unsigned int). */
+const GFP_T_MAX = 0xffff_ffff;
+
 /**
  * Parses "GFP_KERNEL|__GFP_ZERO" (terms may also be separated by commas, which needs no quoting in a
  * trace line); a "~__GFP_RECLAIM" term clears bits; a bare number is taken as a mask.
@@ -86,7 +89,9 @@ export function parseGfp(text: string): Result<Gfp> {
     const name = clear ? term.slice(1) : term;
     const value = /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(name) ? Number(name) : GFP_NAMES.find(([n]) => n === name)?.[1];
     if (value === undefined) return err('EINVAL', `unknown gfp flag "${term}" in "${text}"`);
-    gfp = clear ? gfp & ~value : gfp | value;
+    // Why: gfp_t is 32 bits; JS bit operators would drop higher bits silently (and turn bit 31 negative).
+    if (value > GFP_T_MAX) return err('EINVAL', `gfp mask "${term}" in "${text}" does not fit the 32-bit gfp_t`);
+    gfp = (clear ? gfp & ~value : gfp | value) >>> 0;
   }
   return ok(gfp);
 }
@@ -96,9 +101,9 @@ export function formatGfp(gfp: Gfp): string {
   const parts: string[] = [];
   let rest = gfp;
   for (const [name, value] of GFP_NAMES) {
-    if (value !== 0 && (rest & value) === value && name !== '__GFP_RECLAIM') {
+    if (value !== 0 && ((rest & value) >>> 0) === value && name !== '__GFP_RECLAIM') {
       parts.push(name);
-      rest &= ~value;
+      rest = (rest & ~value) >>> 0;
     }
   }
   if (rest !== 0) parts.push(`0x${rest.toString(16)}`);

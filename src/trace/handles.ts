@@ -1,4 +1,5 @@
 // Named handles a trace keeps across statements (page allocations, user mappings, CMA ranges, buffers), by kind.
+import { assert } from '../base/assert.ts';
 import { err, ok, type Result } from '../base/errno.ts';
 
 /** A table of live handles of one kind; names are given with `as=NAME` or made from a prefix and a counter. */
@@ -27,8 +28,9 @@ export class HandleTable<T> {
     return value === undefined ? err('ENOENT', `no live ${this.what} handle "${name}"`) : ok(value);
   }
 
-  /** Replaces the value of a live handle. */
+  /** Replaces the value of a live handle (a name that is not live is a pagelab bug). */
   set(name: string, value: T): void {
+    assert(this.entries.has(name), `${this.what} handle "${name}" is not live`);
     this.entries.set(name, value);
   }
 

@@ -52,7 +52,7 @@ describe('pagelab sim (spawned)', () => {
       '',
     ].join('\n'));
     expect(result.stderr).toBe(
-      'sh: write error: I/O error\n' +
+      'sh: write error: Input/output error\n' +
       "cat: can't open '/proc/nosuch': No such file or directory\n");
   });
 
