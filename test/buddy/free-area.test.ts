@@ -1,5 +1,6 @@
 // FreeArea: O(1) list verbs, head/tail placement, and exact per-list counters (6.10 account_freepages model).
 import { describe, expect, it } from 'vitest';
+import { StateHasher } from '../../src/base/hash.ts';
 import { FreeArea } from '../../src/buddy/free-area.ts';
 import { MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from '../../src/mem/migratetype.ts';
 import { NO_PAGE, PageTable } from '../../src/mem/page-table.ts';
@@ -58,5 +59,29 @@ describe('FreeArea', () => {
     expect(area.nrFree(9)).toBe(1);
     area.delFromFreeList(512);
     expect(area.nrIsolatedFreePages).toBe(0);
+  });
+
+  it('answers NO_PAGE at the end of a list when memory does not start at PFN 0 (arm64 DRAM at 1 GiB)', () => {
+    const base = 0x40000;
+    const table = new PageTable(base, base + 4096);
+    const area = new FreeArea(table);
+    expect(area.firstPfn(0, MIGRATE_MOVABLE)).toBe(NO_PAGE);
+    area.addToFreeList(base + 8, 3, MIGRATE_MOVABLE);
+    expect(area.firstPfn(3, MIGRATE_MOVABLE)).toBe(base + 8);
+    expect(area.nextPfn(base + 8)).toBe(NO_PAGE);
+    expect(listOf(area, 3, MIGRATE_MOVABLE)).toEqual([base + 8]);
+  });
+
+  it('feeds its lists and counters to the state hash', () => {
+    const digest = (area: FreeArea): string => {
+      const hasher = new StateHasher();
+      area.hashInto(hasher);
+      return hasher.digestHex();
+    };
+    const table = new PageTable(0, 4096);
+    const area = new FreeArea(table);
+    const empty = digest(area);
+    area.addToFreeList(0, 2, MIGRATE_MOVABLE);
+    expect(digest(area)).not.toBe(empty);
   });
 });

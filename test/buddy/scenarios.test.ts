@@ -277,10 +277,9 @@ describe('boot layout', () => {
     r.expectSound();
   });
 
-  it('builds a 16 GiB machine in well under a second', () => {
-    const started = performance.now();
+  // Its build time is measured by `npm run bench` (bench/buddy.ts), not asserted here.
+  it('builds a 16 GiB machine as 4096 free order-10 blocks', () => {
     const r = rig(layout({ pageCount: mib(16384), cpuCount: 8 }));
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(r.allocator.nrFreeBlocks(0, 10)).toBe(4096);
   });
 });

@@ -1,5 +1,7 @@
 // Zone setup: min_free_kbytes, watermarks, lowmem reserves, totalreserve and pcp batch/high, against Linux 6.1's formulas.
 import { describe, expect, it } from 'vitest';
+import { StateHasher } from '../../src/base/hash.ts';
+import { GFP_KERNEL } from '../../src/mem/gfp.ts';
 import { calculateMinFreeKbytes, totalReservePages, zoneBatchsize, zoneHighsize } from '../../src/buddy/zone.ts';
 import { bank, layout, mib, rig } from './buddy-fixtures.ts';
 
@@ -63,5 +65,20 @@ describe('zone_batchsize / zone_highsize', () => {
   it.each([[mib(64), 3], [mib(256), 15], [mib(512), 31], [mib(1024), 63]])('%i pages give batch %i', (pageCount, batch) => {
     const { allocator } = rig(layout({ pageCount }));
     expect(zoneBatchsize(allocator.zones[0]!)).toBe(batch);
+  });
+});
+
+describe('the zone\'s state hash', () => {
+  it('changes when the zone\'s free lists change', () => {
+    const r = rig(layout({ pageCount: mib(16) }));
+    const zone = r.allocator.zones[0]!;
+    const digest = (): string => {
+      const hasher = new StateHasher();
+      zone.hashInto(hasher);
+      return hasher.digestHex();
+    };
+    const booted = digest();
+    r.alloc(GFP_KERNEL, 4);
+    expect(digest()).not.toBe(booted);
   });
 });
