@@ -1,6 +1,7 @@
-// One campaign run, generated from its seed: a swarm restricted to the profile (op kinds and fault sites switched on or off per run), then an op list whose length follows the campaign's ramp; every op keeps its fast-check value so minimization can shrink it.
+// One campaign run, generated from its seed: a swarm restricted to the profile (op kinds and fault sites switched on or off per run; with swarm testing off, every kind and site on at fixed weights; with the busy-CMA bias, CMA-heavy machines and weights), then an op list whose length follows the campaign's ramp; every op keeps its fast-check value so minimization can shrink it.
 import * as fc from 'fast-check';
 import { FAULT_SITES, type FaultSite } from '../src/env/faults.ts';
+import { cmaSwarmArbitrary } from './arbitraries/cma-swarm.ts';
 import { machineConfigArbitrary } from './arbitraries/machine-config.ts';
 import { opWeightsArbitrary } from './arbitraries/op-weights.ts';
 import { AUDIT_CADENCES } from './arbitraries/scenario.ts';
@@ -37,6 +38,25 @@ export interface GeneratedRun {
   /** The arbitrary the ops were drawn from (shrinks them). */
   readonly opArbitrary: fc.Arbitrary<Op>;
 }
+
+/** How runs are generated: swarm testing (per-run op kinds, weights and fault sites) and the length ramp, each on or off. */
+export interface GenerationStrategy {
+  /** Off: every op kind of the profile and every fault site on, at fixed weights (uniformSwarmArbitrary). */
+  readonly swarm: boolean;
+  /** Off: every run is drawn at the full length cap (--max-ops) from the start. */
+  readonly ramp: boolean;
+  /** `busy-cma`: for profiles with CMA ops, machines that always have CMA areas and weights favouring user memory, pins, contig and CMA ops (busyCmaSwarmArbitrary). */
+  readonly bias?: GenerationBias;
+}
+
+/** The biased generation strategies (`pagelab fuzz --bias`). */
+export const GENERATION_BIASES = ['busy-cma'] as const;
+
+/** A biased generation strategy. */
+export type GenerationBias = (typeof GENERATION_BIASES)[number];
+
+/** What `pagelab fuzz` does unless told otherwise. */
+export const DEFAULT_STRATEGY: GenerationStrategy = { swarm: true, ramp: true };
 
 /** A site weight: off half of the time, else 1..FAULT_SITE_WEIGHT_MAX. */
 function siteWeightArbitrary(): fc.Arbitrary<number> {
@@ -77,10 +97,58 @@ export function campaignSwarmArbitrary(profile: ProfileName): fc.Arbitrary<Swarm
   });
 }
 
-/** Draws run `seed` of a campaign: the swarm, a length uniform in [ceil(cap/2), cap], and the ops. */
-export function generateRun(seed: number, profile: ProfileName, lengthCap: number): GeneratedRun {
+/** The fixed weight of a kind without swarm testing: the middle of the range a swarm draws it from. */
+function uniformWeight(weightMax: number | undefined): number {
+  return Math.ceil((weightMax ?? 100) / 2);
+}
+
+/**
+ * The swarm with swarm testing off: machine, machine seed and audit cadence drawn as usual, but every
+ * op kind of `profile` on at uniformWeight(weightMax) and every fault site it reaches on at half of
+ * FAULT_SITE_WEIGHT_MAX, in every run.
+ */
+export function uniformSwarmArbitrary(profile: ProfileName): fc.Arbitrary<Swarm> {
+  const specs = profileSpecs(profile);
+  const weights: Record<string, number> = {};
+  for (const spec of specs) weights[spec.kind] = uniformWeight(spec.weightMax);
+  const bySite: Partial<Record<FaultSite, number>> = {};
+  for (const site of profileFaultSites(profile)) bySite[site] = FAULT_SITE_WEIGHT_MAX / 2;
+  const fixed = restrictWeights(weights, new Set(specs.map((spec) => spec.kind)), bySite);
+  return fc.record({ config: machineConfigArbitrary(), seed: fc.integer({ min: 0, max: 0x7fffffff }).map(String), auditEvery: fc.constantFrom(...AUDIT_CADENCES) })
+    .map((drawn) => ({ ...drawn, weights: { ...fixed } }));
+}
+
+/**
+ * The busy-CMA swarm for `profile`: the CMA property tests' swarm (cma-swarm.ts: machines that always
+ * have CMA areas, contig and CMA kinds weighted up, buddy kinds light, fault sites of their own),
+ * restricted to the profile's kinds and sites. A profile without CMA ops gets campaignSwarmArbitrary.
+ */
+export function busyCmaSwarmArbitrary(profile: ProfileName): fc.Arbitrary<Swarm> {
+  const specs = profileSpecs(profile);
+  if (!specs.some((spec) => spec.group === 'cma')) return campaignSwarmArbitrary(profile);
+  const kinds = new Set<string>(specs.map((spec) => spec.kind));
+  const sites = profileFaultSites(profile);
+  return cmaSwarmArbitrary().map((drawn) => {
+    const bySite: Partial<Record<FaultSite, number>> = {};
+    for (const site of sites) bySite[site] = drawn.weights[faultSiteWeightKey(site)] ?? 0;
+    return { ...drawn, weights: restrictWeights(drawn.weights, kinds, bySite) };
+  });
+}
+
+/** The swarm arbitrary of a strategy. */
+function swarmArbitraryOf(profile: ProfileName, strategy: Pick<GenerationStrategy, 'swarm' | 'bias'>): fc.Arbitrary<Swarm> {
+  if (!strategy.swarm) return uniformSwarmArbitrary(profile);
+  return strategy.bias === 'busy-cma' ? busyCmaSwarmArbitrary(profile) : campaignSwarmArbitrary(profile);
+}
+
+/**
+ * Draws run `seed` of a campaign: the swarm (campaignSwarmArbitrary; uniformSwarmArbitrary when
+ * `swarm` is off; busyCmaSwarmArbitrary with the busy-cma bias), a length uniform in
+ * [ceil(cap/2), cap], and the ops.
+ */
+export function generateRun(seed: number, profile: ProfileName, lengthCap: number, strategy: Pick<GenerationStrategy, 'swarm' | 'bias'> = DEFAULT_STRATEGY): GeneratedRun {
   const random = seededRandom(seed);
-  const swarm = campaignSwarmArbitrary(profile).generate(random, undefined).value;
+  const swarm = swarmArbitraryOf(profile, strategy).generate(random, undefined).value;
   const arbitrary = opArbitrary(swarm);
   const length = random.nextInt(Math.ceil(lengthCap / 2), lengthCap);
   const opValues: fc.Value<Op>[] = [];

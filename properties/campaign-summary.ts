@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../src/base/errno.ts';
 import { PROFILE_NAMES, type ProfileName } from './campaign-profile.ts';
+import type { GenerationStrategy } from './campaign-run.ts';
 import { emptyTally, mergeTally, type CampaignTally } from './campaign-tally.ts';
 import { formatZodIssues, parseJsonWithPosition } from './json-errors.ts';
 import type { KindCounts } from './run-sequence.ts';
@@ -38,7 +39,16 @@ export interface FailureRecord {
   readonly hits: number;
   readonly minimizeRuns: number;
   readonly minimizeComplete: boolean;
-  readonly timing: { readonly minimizeMs: number };
+  readonly timing: FailureTiming;
+}
+
+/** When a failure was found (all of it depends on speed and, with several workers, on interleaving). */
+export interface FailureTiming {
+  readonly minimizeMs: number;
+  /** Milliseconds from the campaign's start to the first run that hit this signature (before minimizing it). */
+  readonly firstHitElapsedMs: number;
+  /** Exploring ops the finding worker had executed by then, up to the op that broke (minimization excluded). */
+  readonly opsBeforeFirstHit: number;
 }
 
 /** A worker that crashed (an exception outside the interpreter, or the thread exited). */
@@ -50,6 +60,8 @@ export interface CrashRecord {
   readonly lengthCap: number;
   readonly message: string;
   readonly rerun: string;
+  /** Milliseconds from the campaign's start to the crash, and the exploring ops tallied by then. */
+  readonly timing: { readonly elapsedMs: number; readonly opsExecuted: number };
 }
 
 /** Per budget quarter: runs, mean ops per run and the largest length cap (the ramp). */
@@ -98,6 +110,10 @@ export interface CampaignSummary extends SummaryBody {
   readonly budget: SummaryBudget;
   /** Stopped by Ctrl-C before the budget was spent. */
   readonly interrupted: boolean;
+  /** Swarm testing and the length ramp as the campaign ran them. */
+  readonly strategy: GenerationStrategy;
+  /** Ended at its first failure or crash (--stop-on-failure) before the budget was spent. */
+  readonly stoppedAtFailure: boolean;
 }
 
 /** What buildSummary needs. */
@@ -108,6 +124,8 @@ export interface SummaryInput {
   readonly budget: SummaryBudget;
   readonly maxOps: number;
   readonly interrupted: boolean;
+  readonly strategy: GenerationStrategy;
+  readonly stoppedAtFailure: boolean;
   readonly tally: CampaignTally;
   readonly failures: readonly FailureRecord[];
   readonly crashes: readonly CrashRecord[];
@@ -150,6 +168,7 @@ function bodyOf(profile: ProfileName, tally: CampaignTally): Omit<SummaryBody, '
 export function buildSummary(input: SummaryInput): CampaignSummary {
   return {
     format: SUMMARY_FORMAT, seed: input.seed, workers: input.workers, budget: input.budget, interrupted: input.interrupted,
+    strategy: input.strategy, stoppedAtFailure: input.stoppedAtFailure,
     ...bodyOf(input.profile, input.tally), maxOps: input.maxOps,
     failures: byFinder(input.failures), newFailures: input.failures.filter((failure) => failure.isNew).length,
     crashes: byFinder(input.crashes), restarts: input.restarts,
@@ -163,8 +182,12 @@ export function buildSummary(input: SummaryInput): CampaignSummary {
 
 /** The summary without anything timing-dependent: two campaigns with the same seed and run budget give equal values. */
 export function withoutTimings(summary: SummaryBody): Omit<SummaryBody, 'timing'> {
-  const { timing: _timing, failures, ...rest } = summary;
-  return { ...rest, failures: failures.map(({ timing: _minimize, ...failure }) => ({ ...failure, timing: { minimizeMs: 0 } })) };
+  const { timing: _timing, failures, crashes, ...rest } = summary;
+  return {
+    ...rest,
+    failures: failures.map(({ timing: _failure, ...failure }) => ({ ...failure, timing: { minimizeMs: 0, firstHitElapsedMs: 0, opsBeforeFirstHit: 0 } })),
+    crashes: crashes.map(({ timing: _crash, ...crash }) => ({ ...crash, timing: { elapsedMs: 0, opsExecuted: 0 } })),
+  };
 }
 
 /** The format tag of a merged summary. */
@@ -200,12 +223,17 @@ function tallyOf(summary: CampaignSummary): CampaignTally {
   return tally;
 }
 
-/** Failures of several shards, one per signature (the first shard's record, hits summed, new if new anywhere). */
+/** Failures of several shards, one per signature (the first shard's record, hits summed, new if new anywhere, the earliest first hit). */
 function mergeFailures(summaries: readonly CampaignSummary[]): FailureRecord[] {
   const bySignature = new Map<string, FailureRecord>();
   for (const failure of summaries.flatMap((summary) => summary.failures)) {
     const known = bySignature.get(failure.signature);
-    bySignature.set(failure.signature, known === undefined ? failure : { ...known, hits: known.hits + failure.hits, isNew: known.isNew || failure.isNew });
+    if (known === undefined) {
+      bySignature.set(failure.signature, failure);
+      continue;
+    }
+    const timing = failure.timing.firstHitElapsedMs < known.timing.firstHitElapsedMs ? { ...known.timing, firstHitElapsedMs: failure.timing.firstHitElapsedMs, opsBeforeFirstHit: failure.timing.opsBeforeFirstHit } : known.timing;
+    bySignature.set(failure.signature, { ...known, hits: known.hits + failure.hits, isNew: known.isNew || failure.isNew, timing });
   }
   return [...bySignature.values()];
 }

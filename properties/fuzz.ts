@@ -1,7 +1,7 @@
-// One worker's share of a fuzz campaign: runs seeded from (campaign seed, worker, run), lengths along the ramp, each checked run tallied, each failure minimized and handed over; time, stopping and delivery are injected.
+// One worker's share of a fuzz campaign: runs seeded from (campaign seed, worker, run), lengths along the ramp (or at full length), each checked run tallied, each failure announced when hit, then minimized and handed over; time, stopping, liveness beats and delivery are injected.
 import type { MachineFactory } from './harness-machine.ts';
 import type { ProfileName } from './campaign-profile.ts';
-import { generateRun, lengthCapAt, type GeneratedRun } from './campaign-run.ts';
+import { DEFAULT_STRATEGY, generateRun, lengthCapAt, type GeneratedRun, type GenerationStrategy } from './campaign-run.ts';
 import { runSeed } from './campaign-seeds.ts';
 import { emptyTally, tallyRun, type CampaignTally } from './campaign-tally.ts';
 import { minimizeFailure } from './minimize.ts';
@@ -37,8 +37,16 @@ export interface ShardOptions {
   /** Tallies are handed over at least this often (and at the end). */
   readonly flushEveryMs: number;
   readonly machineFactory?: MachineFactory;
+  /** Swarm testing and the length ramp on or off (default DEFAULT_STRATEGY: both on). */
+  readonly strategy?: GenerationStrategy;
+  /** End the shard right after its first failure is handed over (reported as stopped). */
+  readonly stopOnFailure?: boolean;
   /** Called before each run (a crash is attributed to the last run started). */
   readonly onRunStart?: (run: number, lengthCap: number) => void;
+  /** Called when a run fails, before it is minimized, with the ops this shard executed up to the failing one. */
+  readonly onHit?: (run: number, opsBeforeHit: number) => void;
+  /** Called at every run start and between minimization candidates: the shard is alive (a hang watchdog watches it). */
+  readonly onBeat?: () => void;
   readonly onTally: (tally: CampaignTally) => void;
   readonly onFailure: (failure: FoundFailure) => void;
 }
@@ -54,6 +62,8 @@ export interface FoundFailure {
   readonly failure: RunFailure;
   readonly signature: string;
   readonly originalOps: number;
+  /** Exploring ops this shard executed before and in the failing run, up to the op that broke (minimization excluded). */
+  readonly opsBeforeHit: number;
   readonly minimizeRuns: number;
   readonly minimizeComplete: boolean;
   readonly minimizeMs: number;
@@ -69,11 +79,13 @@ interface RunSlot {
 
 function slotOf(options: ShardOptions, run: number, shardElapsedMs: number): RunSlot | undefined {
   const { budget, maxOps } = options;
+  const ramp = (options.strategy ?? DEFAULT_STRATEGY).ramp;
+  const at = (progress: number): RunSlot => ({ progress, lengthCap: ramp ? lengthCapAt(progress, maxOps) : maxOps });
   if (budget.kind === 'single') return run === budget.run ? { progress: 1, lengthCap: maxOps } : undefined;
-  if (budget.kind === 'runs') return run < budget.runs ? { progress: run / budget.runs, lengthCap: lengthCapAt(run / budget.runs, maxOps) } : undefined;
+  if (budget.kind === 'runs') return run < budget.runs ? at(run / budget.runs) : undefined;
   const elapsedMs = budget.elapsedAtStartMs + shardElapsedMs;
   const budgetMs = budget.seconds * 1000;
-  return elapsedMs < budgetMs ? { progress: elapsedMs / budgetMs, lengthCap: lengthCapAt(elapsedMs / budgetMs, maxOps) } : undefined;
+  return elapsedMs < budgetMs ? at(elapsedMs / budgetMs) : undefined;
 }
 
 /** Runs a generated scenario with every check on and observes the machine at the end. */
@@ -89,13 +101,17 @@ function explore(generated: GeneratedRun, machineFactory: MachineFactory | undef
 }
 
 /** Minimizes a failing run within the budget and describes it for the supervisor. */
-function minimizeRun(options: ShardOptions, generated: GeneratedRun, failure: RunFailure, run: number, slot: RunSlot, tally: CampaignTally): FoundFailure {
+function minimizeRun(options: ShardOptions, generated: GeneratedRun, failure: RunFailure, hit: { readonly run: number; readonly opsBeforeHit: number }, slot: RunSlot, tally: CampaignTally): FoundFailure {
+  const { run, opsBeforeHit } = hit;
   const startedMs = options.now();
   const limitMs = options.minimizeSeconds * 1000;
   const minimized = minimizeFailure({
     scenario: generated.scenario, target: failure, opValues: generated.opValues, opArbitrary: generated.opArbitrary,
     ...(options.machineFactory === undefined ? {} : { machineFactory: options.machineFactory }),
-    expired: () => options.stopRequested() || options.now() - startedMs > limitMs,
+    expired: () => {
+      options.onBeat?.();
+      return options.stopRequested() || options.now() - startedMs > limitMs;
+    },
   });
   const minimizeMs = options.now() - startedMs;
   tally.minimizeRuns += minimized.runs;
@@ -105,14 +121,15 @@ function minimizeRun(options: ShardOptions, generated: GeneratedRun, failure: Ru
   return {
     worker: options.workerIndex, run, runSeed: runSeed(options.campaignSeed, options.workerIndex, run), lengthCap: slot.lengthCap,
     scenario: minimized.scenario, failure: kept, signature: failureSignature(kept.invariant, minimized.scenario.ops),
-    originalOps: minimized.originalOps, minimizeRuns: minimized.runs, minimizeComplete: minimized.complete, minimizeMs,
+    originalOps: minimized.originalOps, opsBeforeHit, minimizeRuns: minimized.runs, minimizeComplete: minimized.complete, minimizeMs,
     report: formatScenario(minimized.scenario, minimized.result),
   };
 }
 
 /**
  * Runs this worker's share: for each run index, the seed runSeed(campaign, worker, run), a length cap
- * from the ramp, a checked run, and on failure a minimization handed to `onFailure`; tallies go to
+ * from the ramp (--max-ops with the ramp off), a checked run, and on failure `onHit` at once, then a
+ * minimization handed to `onFailure`; tallies go to
  * `onTally` every `flushEveryMs` and at the end. Returns whether it stopped early. Exceptions from
  * the harness itself are not caught: they crash the worker, and the supervisor reports the run.
  */
@@ -121,6 +138,7 @@ export function runShard(options: ShardOptions): { readonly stopped: boolean; re
   let tally = emptyTally();
   let flushedMs = startedMs;
   let runsDone = 0;
+  let opsDone = 0;
   const flush = (): void => {
     if (tally.runs > 0 || tally.minimizeRuns > 0) options.onTally(tally);
     tally = emptyTally();
@@ -134,11 +152,20 @@ export function runShard(options: ShardOptions): { readonly stopped: boolean; re
     const slot = slotOf(options, run, options.now() - startedMs);
     if (slot === undefined) break;
     options.onRunStart?.(run, slot.lengthCap);
-    const generated = generateRun(runSeed(options.campaignSeed, options.workerIndex, run), options.profile, slot.lengthCap);
+    options.onBeat?.();
+    const generated = generateRun(runSeed(options.campaignSeed, options.workerIndex, run), options.profile, slot.lengthCap, options.strategy ?? DEFAULT_STRATEGY);
     const { result, observation } = explore(generated, options.machineFactory);
     tallyRun(tally, { scenario: generated.scenario, result, observation, progress: slot.progress, lengthCap: slot.lengthCap });
     runsDone++;
-    if (result.failure !== null) options.onFailure(minimizeRun(options, generated, result.failure, run, slot, tally));
+    opsDone += result.opsExecuted;
+    if (result.failure !== null) {
+      options.onHit?.(run, opsDone);
+      options.onFailure(minimizeRun(options, generated, result.failure, { run, opsBeforeHit: opsDone }, slot, tally));
+      if (options.stopOnFailure === true) {
+        flush();
+        return { stopped: true, runsDone };
+      }
+    }
     if (options.now() - flushedMs >= options.flushEveryMs) flush();
   }
   flush();

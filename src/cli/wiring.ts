@@ -5,6 +5,7 @@ import type { CliCommand } from './commands/command.ts';
 import { corpusCommand } from './commands/corpus.ts';
 import { fuzzMergeCommand } from './commands/fuzz-merge.ts';
 import { fuzzCommand } from './commands/fuzz.ts';
+import { mutantsCommand } from './commands/mutants.ts';
 import { replayCommand } from './commands/replay.ts';
 import { simCommand } from './commands/sim.ts';
 
@@ -12,4 +13,4 @@ import { simCommand } from './commands/sim.ts';
 export const SIM_TARGET_FACTORY: TraceTargetFactory = createMachineTraceTarget;
 
 /** Every subcommand, in --help order; a new command is one file in commands/ plus one entry here. */
-export const CLI_COMMANDS: readonly CliCommand[] = [simCommand, fuzzCommand, fuzzMergeCommand, replayCommand, corpusCommand];
+export const CLI_COMMANDS: readonly CliCommand[] = [simCommand, fuzzCommand, fuzzMergeCommand, replayCommand, corpusCommand, mutantsCommand];

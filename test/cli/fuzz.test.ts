@@ -116,6 +116,19 @@ describe('pagelab fuzz (spawned, worker threads)', () => {
     expect(rerun.stdout).toMatch(new RegExp(`\\n {4}worker ${crash!.worker} run ${crash!.run} \\(seed ${crash!.runSeed}\\): Error: test fixture`));
   });
 
+  it('a worker that stops making progress is ended by the hang watchdog and reported as a hang of its run; --stop-on-failure ends the campaign there', () => {
+    const dir = tempDir();
+    const factory = ['--machine-factory', join(FIXTURES, 'hanging-machine.ts')];
+    const result = pagelab(dir, 'fuzz', '--runs', '40', '--seed', '3', '--workers', '1', '--max-ops', '100', '--hang-seconds', '1', '--stop-on-failure', '--json', ...factory);
+    expect(result.status).toBe(1);
+    const summary = JSON.parse(result.stdout) as CampaignSummary;
+    expect(summary.crashes).toHaveLength(1);
+    expect(summary.crashes[0]!.message).toBe('Error: hang: no progress for 1.0 s (an endless loop in the simulator?); the worker was ended');
+    expect(summary.crashes[0]!.timing.elapsedMs).toBeGreaterThanOrEqual(1000);
+    expect(summary).toMatchObject({ stoppedAtFailure: true, interrupted: false, restarts: 0 });
+    expect(summary.runs).toBe(summary.crashes[0]!.run);
+  });
+
   it('Ctrl-C stops the workers and still prints the summary', async () => {
     const dir = tempDir();
     const child = spawn(process.execPath, [BIN, 'fuzz', '--seconds', '120', '--seed', '8', '--workers', '2', '--json', '--progress-seconds', '0.5'], { cwd: dir });
@@ -157,6 +170,8 @@ describe('pagelab fuzz (in process)', () => {
       [{ workers: '0' }, '--workers: expected a positive whole number, got "0"'],
       [{ workers: '300' }, '--workers: at most 256, got 300'],
       [{ minimizeSeconds: 'x' }, '--minimize-seconds: expected a positive number, got "x"'],
+      [{ hangSeconds: '0' }, '--hang-seconds: expected a positive number, got "0"'],
+      [{ bias: 'fragmentation' }, '--bias: expected one of busy-cma, got "fragmentation"'],
       [{ worker: '1' }, '--worker and --run go together (they name one run of a campaign)'],
       [{ worker: '1', run: '2' }, '--worker and --run need the campaign\'s --seed'],
       [{ worker: '1', run: '2', seed: '3', runs: '4' }, '--worker and --run re-run one run: no --seconds, --runs or --workers'],
@@ -198,6 +213,25 @@ describe('pagelab fuzz (in process)', () => {
     expect(single.io.stdout()).toMatch(new RegExp(`^pagelab fuzz: seed 1, profile buddy, re-running run ${rerun![2]} of worker ${rerun![1]} at ${rerun![3]} ops`));
     expect(single.io.stdout()).toMatch(/\npagelab fuzz: 1 runs, /);
     expect(single.io.stdout()).toMatch(/ {4}known zeroed-pages-/);
+  });
+
+  it('--no-swarm, --no-ramp and --stop-on-failure: in the banner, the summary and the re-run commands; the first failure ends the campaign with its hit time', async () => {
+    const flags: FuzzFlags = { runs: '30', seed: '1', workers: '1', maxOps: '300', swarm: false, ramp: false, stopOnFailure: true, corpus: join(tempDir(), 'corpus') };
+    const { status, io } = await fuzzInProcess(flags, testEnvironment({ machineFactory: machineWith(NeverZeroes) }));
+    expect(status).toBe(1);
+    expect(io.stdout()).toMatch(/^pagelab fuzz: seed 1, profile buddy, 1 workers, budget 30 runs, every run up to 300 ops \(no ramp\) \(repeat with: npx pagelab fuzz --seed 1 --profile buddy --no-swarm --no-ramp --max-ops 300 --runs 30 --workers 1\)\n/);
+    expect(io.stdout()).toContain('every op kind and fault site is on at fixed weights (no swarm); new failures go to ');
+    expect(io.stdout()).toContain('; the campaign stops at its first failure\n');
+    expect(io.stdout()).toMatch(/ {6}rerun: {2}npx pagelab fuzz --seed 1 --profile buddy --no-swarm --worker 0 --run \d+ --max-ops 300\n/);
+    const json = await fuzzInProcess({ ...flags, json: true, corpus: join(tempDir(), 'corpus') }, testEnvironment({ machineFactory: machineWith(NeverZeroes) }));
+    const summary = JSON.parse(json.io.stdout()) as CampaignSummary;
+    expect(summary).toMatchObject({ strategy: { swarm: false, ramp: false }, stoppedAtFailure: true, interrupted: false });
+    const biased = await fuzzInProcess({ runs: '3', seed: '1', workers: '1', maxOps: '50', profile: 'cma', bias: 'busy-cma', json: true }, testEnvironment({ machineFactory: machineWith(PageAllocator) }));
+    expect(JSON.parse(biased.io.stdout())).toMatchObject({ strategy: { swarm: true, ramp: true, bias: 'busy-cma' }, runs: 3, swarm: { withCma: 3 } });
+    expect(summary.failures).toHaveLength(1);
+    expect(summary.runs).toBe(summary.failures[0]!.run + 1);
+    expect(summary.failures[0]!.timing.firstHitElapsedMs).toBeGreaterThan(0);
+    expect(summary.failures[0]!.timing.opsBeforeFirstHit).toBeLessThanOrEqual(summary.opsExecuted);
   });
 
   it('--json keeps stdout to the summary; failure lines go to stderr', async () => {

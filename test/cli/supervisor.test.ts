@@ -1,4 +1,4 @@
-// The campaign supervisor with fake workers: run shares and shard plans, merged tallies, a crash recorded with its run's seed and the worker restarted after that run, the crash limit, stop and kill.
+// The campaign supervisor with fake workers: run shares and shard plans, merged tallies, a crash recorded with its run's seed and the worker restarted after that run, the crash limit, stop and kill, hit stamps, stop-on-failure, the hang watchdog.
 import { describe, expect, it } from 'vitest';
 import { runSeed } from '../../properties/campaign-seeds.ts';
 import { emptyTally } from '../../properties/campaign-tally.ts';
@@ -34,6 +34,15 @@ class FakeWorker implements WorkerPort {
     const words = new Int32Array(this.plan.control);
     Atomics.store(words, controlSlots(this.plan.workerIndex).run, run);
     Atomics.store(words, controlSlots(this.plan.workerIndex).cap, cap);
+  }
+
+  /** Bumps the beat word, as runShardPlan does at each run start and minimization candidate. */
+  beat(): void {
+    Atomics.add(new Int32Array(this.plan.control), controlSlots(this.plan.workerIndex).beat, 1);
+  }
+
+  post(message: unknown): void {
+    this.listeners.message.forEach((listener) => listener(message));
   }
 
   tally(runs: number, ops: number): void {
@@ -91,7 +100,10 @@ describe('Supervisor', () => {
     const running = supervisor.run();
     workers[0]!.startRun(3, 90);
     workers[0]!.crash('boom');
-    expect(crashes).toEqual([{ worker: 0, run: 3, runSeed: runSeed(77, 0, 3), lengthCap: 90, message: 'Error: boom', rerun: 'npx pagelab fuzz --seed 77 --profile buddy --worker 0 --run 3 --max-ops 90' }]);
+    expect(crashes).toEqual([{
+      worker: 0, run: 3, runSeed: runSeed(77, 0, 3), lengthCap: 90, message: 'Error: boom', rerun: 'npx pagelab fuzz --seed 77 --profile buddy --worker 0 --run 3 --max-ops 90',
+      timing: { elapsedMs: expect.any(Number) as number, opsExecuted: 0 },
+    }]);
     expect(workers).toHaveLength(3);
     expect(workers[2]!.plan).toMatchObject({ workerIndex: 0, firstRun: 4, budget: { kind: 'runs', runs: 6 } });
     workers[2]!.startRun(4, 100);
@@ -144,5 +156,53 @@ describe('Supervisor', () => {
     await running;
     expect(crashes).toHaveLength(1);
     expect(workers).toHaveLength(1);
+  });
+
+  it('stamps a failure with the moment its run was hit, and with stopOnFailure ends the campaign there (not as an interruption)', async () => {
+    const failures: [number, number][] = [];
+    const { supervisor, workers } = supervised({ stopOnFailure: true, onFailure: (found, hitMs) => failures.push([found.run, hitMs]), plan: { ...PLAN, budget: { kind: 'seconds', seconds: 60 } } });
+    const running = supervisor.run();
+    expect(workers[0]!.plan.stopOnFailure).toBe(true);
+    workers[0]!.post({ type: 'hit', run: 2, opsBeforeHit: 123 });
+    const afterHitMs = supervisor.snapshot().elapsedMs;
+    workers[0]!.post({ type: 'failure', failure: { worker: 0, run: 2 } });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]![1]).toBeGreaterThan(0);
+    expect(failures[0]![1]).toBeLessThan(afterHitMs);
+    expect(Atomics.load(new Int32Array(workers[0]!.plan.control), CONTROL_STOP)).toBe(1);
+    workers.forEach((worker) => worker.finish());
+    expect(await running).toMatchObject({ interrupted: false, stoppedAtFailure: true });
+  });
+
+  it('the hang watchdog leaves a booting worker alone, then ends one whose beat word stands still for hangMs and reports its run as a crash', async () => {
+    let nowMs = 0;
+    let tick: (() => void) | undefined;
+    const { supervisor, workers, crashes } = supervised({
+      now: () => nowMs, hangMs: 5000, every: (callback) => ((tick = callback), () => (tick = undefined)), plan: { ...PLAN, budget: { kind: 'runs', runs: 4 } },
+    });
+    const running = supervisor.run();
+    nowMs = 9000;
+    tick?.();
+    expect(workers.map((worker) => worker.terminated)).toEqual([false, false]);
+    nowMs = 0;
+    workers[0]!.startRun(1, 50);
+    workers[0]!.beat();
+    workers[1]!.beat();
+    tick?.();
+    nowMs = 3000;
+    workers[0]!.beat();
+    tick?.();
+    workers[1]!.beat();
+    nowMs = 7000;
+    tick?.();
+    expect(workers.map((worker) => worker.terminated)).toEqual([false, false]);
+    nowMs = 8000;
+    tick?.();
+    expect(workers.map((worker) => worker.terminated)).toEqual([true, false]);
+    workers[0]!.listeners.exit.forEach((listener) => listener(1));
+    expect(crashes).toMatchObject([{ worker: 0, run: 1, message: expect.stringMatching(/^Error: hang: no progress for 5\.0 s/) as string }]);
+    workers.slice(1).forEach((worker) => worker.finish());
+    await running;
+    expect(tick).toBeUndefined();
   });
 });

@@ -66,6 +66,12 @@ describe('.github/workflows', () => {
     expect(ci.jobs['fuzz']!.steps.some((step) => step.uses?.startsWith('actions/upload-artifact@') === true && step.if === 'always()')).toBe(true);
   });
 
+  it('ci.yml: a seeded-bug lane runs the mutants catalogue and keeps its report', () => {
+    const mutants = loadWorkflow('ci.yml').jobs['mutants']!;
+    expect(runs(mutants)).toMatch(/^npx pagelab mutants --seeds 1 .*--json > mutants-report\.json$/m);
+    expect(mutants.steps.some((step) => step.uses?.startsWith('actions/upload-artifact@') === true && step.if === 'always()')).toBe(true);
+  });
+
   it('nightly-fuzz.yml: scheduled shards with seeds from the run id and shard index, artifacts, and a merge job', () => {
     const nightly = loadWorkflow('nightly-fuzz.yml');
     expect(nightly.on).toMatchObject({ schedule: [{ cron: expect.stringMatching(/^\S+ \S+ \* \* \*$/) as unknown }] });
@@ -84,7 +90,7 @@ describe('.github/workflows', () => {
 
   it('use only flags the CLI has', () => {
     const text = ['ci.yml', 'nightly-fuzz.yml'].map((name) => readFileSync(join(ROOT, '.github', 'workflows', name), 'utf8')).join('\n');
-    for (const subcommand of ['fuzz', 'fuzz-merge']) {
+    for (const subcommand of ['fuzz', 'fuzz-merge', 'mutants']) {
       const help = spawnSync(process.execPath, [BIN, subcommand, '--help'], { encoding: 'utf8' }).stdout;
       for (const flag of pagelabFlags(text, subcommand)) expect(help, `${subcommand} ${flag}`).toContain(flag);
     }

@@ -4,7 +4,7 @@ import { checkScenarios, seedFromText } from '../../properties/check-scenarios.t
 import { formatScenario } from '../../properties/scenario.ts';
 
 /** Scenarios for the session seed (PAGELAB_PROPERTY_RUNS overrides it for deeper local runs); each fixed seed runs a third of it. */
-const SESSION_RUNS = Number(process.env['PAGELAB_PROPERTY_RUNS'] ?? 200);
+const SESSION_RUNS = Number(process.env['PAGELAB_PROPERTY_RUNS'] ?? 120);
 /** Longest op list of a scenario. */
 const MAX_OPS = 2000;
 

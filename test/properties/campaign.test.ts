@@ -44,6 +44,30 @@ describe('generateRun', () => {
     expect(generateRun(43, 'buddy', 300).scenario).not.toEqual(first.scenario);
   });
 
+  it('without swarm testing, every kind of the profile and every fault site it reaches is on, at the same weights in every run', () => {
+    const kinds = profileSpecs('cma').map((spec) => spec.kind);
+    const runs = [1, 2, 3].map((seed) => generateRun(seed, 'cma', 100, { swarm: false }).scenario);
+    for (const scenario of runs) {
+      expect(kinds.every((kind) => (scenario.weights[kind] ?? 0) > 0)).toBe(true);
+      expect(profileFaultSites('cma').every((site) => scenario.weights[faultSiteWeightKey(site)] === 5)).toBe(true);
+      expect(scenario.weights).toEqual(runs[0]!.weights);
+    }
+    expect(runs[1]!.config).not.toEqual(runs[0]!.config);
+    expect(generateRun(1, 'cma', 100, { swarm: false }).scenario).toEqual(runs[0]);
+    expect(generateRun(1, 'cma', 100, { swarm: true }).scenario.weights).not.toEqual(runs[0]!.weights);
+  });
+
+  it('the busy-CMA bias draws machines that always have a CMA area, restricted to the profile; a profile without CMA ops is unbiased', () => {
+    const kinds = new Set<string>(profileSpecs('cma').map((spec) => spec.kind));
+    for (let seed = 0; seed < 10; seed++) {
+      const { scenario } = generateRun(seed, 'cma', 60, { swarm: true, bias: 'busy-cma' });
+      expect((scenario.config['cma'] as { areas: unknown[] }).areas.length).toBeGreaterThan(0);
+      expect(scenario.ops.every((op) => kinds.has(op.op))).toBe(true);
+      expect(Object.entries(scenario.weights).filter(([kind, weight]) => weight > 0 && !kind.startsWith('armFault')).every(([kind]) => kinds.has(kind))).toBe(true);
+      expect(generateRun(seed, 'buddy', 60, { swarm: true, bias: 'busy-cma' }).scenario).toEqual(generateRun(seed, 'buddy', 60).scenario);
+    }
+  });
+
   it('keeps kinds and fault sites to the profile; armFault is off when no site is', () => {
     const kinds = new Set<string>(profileSpecs('buddy').map((spec) => spec.kind));
     let sitesOn = 0;
@@ -127,12 +151,12 @@ function tallyOfRuns(seeds: readonly number[]): ReturnType<typeof emptyTally> {
 
 const FAILURE: FailureRecord = {
   signature: 'aaaaaaaaaaaa', id: 'zeroed-pages-aaaaaaaaaaaa', invariant: 'zeroed-pages', message: 'm', opCount: 3, originalOps: 900, worker: 1, run: 4, runSeed: 9, lengthCap: 1000,
-  rerun: 'npx pagelab fuzz ...', isNew: true, hits: 2, minimizeRuns: 40, minimizeComplete: true, timing: { minimizeMs: 120 },
+  rerun: 'npx pagelab fuzz ...', isNew: true, hits: 2, minimizeRuns: 40, minimizeComplete: true, timing: { minimizeMs: 120, firstHitElapsedMs: 800, opsBeforeFirstHit: 5000 },
 };
 
 function summaryOf(seeds: readonly number[], seed: number, failures: readonly FailureRecord[] = []): CampaignSummary {
   return buildSummary({
-    seed, workers: 2, profile: 'buddy', budget: { kind: 'runs', runs: seeds.length }, maxOps: 100, interrupted: false, tally: tallyOfRuns(seeds),
+    seed, workers: 2, profile: 'buddy', budget: { kind: 'runs', runs: seeds.length }, maxOps: 100, interrupted: false, strategy: { swarm: true, ramp: true }, stoppedAtFailure: false, tally: tallyOfRuns(seeds),
     failures, crashes: [], restarts: 0, elapsedMs: 2000, opsPerWorker: [500, 700], peakHeapBytes: 1e7,
   });
 }
@@ -182,6 +206,7 @@ describe('tallies and summaries', () => {
 function summaryInputOf(summary: CampaignSummary): Parameters<typeof buildSummary>[0] {
   return {
     seed: summary.seed, workers: summary.workers, profile: summary.profile, budget: summary.budget, maxOps: summary.maxOps, interrupted: summary.interrupted,
+    strategy: summary.strategy, stoppedAtFailure: summary.stoppedAtFailure,
     tally: tallyOfRuns([1, 2, 3]), failures: summary.failures, crashes: [], restarts: 0, elapsedMs: 2000, opsPerWorker: [500, 700], peakHeapBytes: 1e7,
   };
 }

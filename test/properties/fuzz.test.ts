@@ -59,6 +59,24 @@ describe('runShard', () => {
     expect(shard({ firstRun: 4 }).started).toEqual([4, 5]);
   });
 
+  it('without the ramp every run is capped at --max-ops from the first one', () => {
+    const flat = shard({ strategy: { swarm: true, ramp: false } });
+    expect(flat.tally.quarters.map((quarter) => quarter.capMax)).toEqual([200, 200, 200, 200]);
+    expect(flat.tally.opsExecuted).toBeGreaterThan(shard({}).tally.opsExecuted);
+  });
+
+  it('announces a failing run before minimizing it, with the ops run so far, beats while alive, and can stop at the first failure', () => {
+    const hits: [number, number][] = [];
+    let beats = 0;
+    const broken = shard({ machineFactory: machineWith(NeverZeroes), budget: { kind: 'runs', runs: 40 }, minimizeSeconds: 1, onHit: (run, ops) => hits.push([run, ops]), onBeat: () => beats++, stopOnFailure: true });
+    expect(broken.failures).toHaveLength(1);
+    expect(broken.outcome).toEqual({ stopped: true, runsDone: hits[0]![0] + 1 });
+    expect(hits).toEqual([[broken.failures[0]!.run, broken.failures[0]!.opsBeforeHit]]);
+    expect(broken.failures[0]!.opsBeforeHit).toBeLessThanOrEqual(broken.tally.opsExecuted);
+    expect(broken.failures[0]!.opsBeforeHit).toBeGreaterThan(broken.tally.opsExecuted - broken.failures[0]!.originalOps);
+    expect(beats).toBeGreaterThan(broken.outcome.runsDone);
+  });
+
   it('spends seconds on the injected clock, counting time spent before a restart', () => {
     expect(shard({ budget: { kind: 'seconds', seconds: 1, elapsedAtStartMs: 0 }, now: steppingClock(100) }).tally.runs).toBeGreaterThanOrEqual(3);
     expect(shard({ budget: { kind: 'seconds', seconds: 1, elapsedAtStartMs: 1000 } }).tally.runs).toBe(0);

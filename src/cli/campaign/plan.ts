@@ -1,5 +1,6 @@
 // The campaign plan: what `pagelab fuzz` was asked for, how a run budget splits over workers, what each worker receives, and the command that re-runs one run.
 import type { ProfileName } from '../../../properties/campaign-profile.ts';
+import type { GenerationStrategy } from '../../../properties/campaign-run.ts';
 import type { ShardBudget } from '../../../properties/fuzz.ts';
 import type { SummaryBudget } from '../../../properties/campaign-summary.ts';
 
@@ -12,6 +13,8 @@ export interface CampaignPlan {
   /** runs/seconds for a campaign; `single` re-runs one run of a campaign in process. */
   readonly budget: SummaryBudget | { readonly kind: 'single'; readonly worker: number; readonly run: number };
   readonly minimizeSeconds: number;
+  /** Swarm testing and the length ramp (default: both on). */
+  readonly strategy?: GenerationStrategy;
   /** A module exporting `machineFactory` (a testing aid: e.g. a deliberately broken allocator). */
   readonly machineFactoryModule?: string;
 }
@@ -26,22 +29,29 @@ export interface ShardPlan {
   readonly firstRun: number;
   readonly minimizeSeconds: number;
   readonly flushEveryMs: number;
+  readonly strategy?: GenerationStrategy;
+  /** The shard ends right after handing over its first failure. */
+  readonly stopOnFailure?: boolean;
   readonly machineFactoryModule?: string;
-  /** Int32 words: CONTROL_STOP, then per worker its current run and length cap (see controlSlots). */
+  /** Int32 words: CONTROL_STOP, then per worker its current run, length cap and liveness beat (see controlSlots). */
   readonly control: SharedArrayBuffer;
 }
 
 /** Index of the stop word in the control array. */
 export const CONTROL_STOP = 0;
 
-/** The control words of worker `index`: its current run and that run's length cap. */
-export function controlSlots(workerIndex: number): { readonly run: number; readonly cap: number } {
-  return { run: 1 + 2 * workerIndex, cap: 2 + 2 * workerIndex };
+/** Control words per worker. */
+const WORDS_PER_WORKER = 3;
+
+/** The control words of worker `index`: its current run, that run's length cap, and a beat counter it bumps while alive. */
+export function controlSlots(workerIndex: number): { readonly run: number; readonly cap: number; readonly beat: number } {
+  const base = 1 + WORDS_PER_WORKER * workerIndex;
+  return { run: base, cap: base + 1, beat: base + 2 };
 }
 
 /** A control array for `workers` workers (stop clear, every run -1). */
 export function createControl(workers: number): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer(4 * (1 + 2 * workers));
+  const buffer = new SharedArrayBuffer(4 * (1 + WORDS_PER_WORKER * workers));
   const words = new Int32Array(buffer);
   for (let worker = 0; worker < workers; worker++) words[controlSlots(worker).run] = -1;
   return buffer;
@@ -52,7 +62,9 @@ export function runShare(runs: number, workers: number, workerIndex: number): nu
   return Math.floor(runs / workers) + (workerIndex < runs % workers ? 1 : 0);
 }
 
-/** The command that re-runs one run of a campaign, at the length cap it had. */
-export function rerunCommand(plan: Pick<CampaignPlan, 'seed' | 'profile'>, worker: number, run: number, lengthCap: number): string {
-  return `npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile} --worker ${worker} --run ${run} --max-ops ${lengthCap}`;
+/** The command that re-runs one run of a campaign, at the length cap it had (with --no-swarm / --bias when the campaign generated runs that way). */
+export function rerunCommand(plan: Pick<CampaignPlan, 'seed' | 'profile' | 'strategy'>, worker: number, run: number, lengthCap: number): string {
+  const swarm = plan.strategy?.swarm === false ? ' --no-swarm' : '';
+  const bias = plan.strategy?.bias === undefined ? '' : ` --bias ${plan.strategy.bias}`;
+  return `npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile}${swarm}${bias} --worker ${worker} --run ${run} --max-ops ${lengthCap}`;
 }

@@ -1,4 +1,4 @@
-// Runs one shard plan wherever it is hosted (a worker thread, or in process for single-run replays): wires runShard to the control words, a clock and a message sink.
+// Runs one shard plan wherever it is hosted (a worker thread, or in process for single-run replays): wires runShard to the control words (stop, current run, liveness beat), a clock and a message sink.
 import { getHeapStatistics } from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -30,6 +30,8 @@ export function runShardPlan(plan: ShardPlan, post: (message: WorkerMessage) => 
   const { stopped } = runShard({
     campaignSeed: plan.campaignSeed, workerIndex: plan.workerIndex, profile: plan.profile, maxOps: plan.maxOps,
     budget: plan.budget, firstRun: plan.firstRun, minimizeSeconds: plan.minimizeSeconds, flushEveryMs: plan.flushEveryMs,
+    ...(plan.strategy === undefined ? {} : { strategy: plan.strategy }),
+    ...(plan.stopOnFailure === true ? { stopOnFailure: true } : {}),
     now: () => performance.now(),
     stopRequested: () => Atomics.load(control, CONTROL_STOP) !== 0,
     ...(machineFactory === undefined ? {} : { machineFactory }),
@@ -37,6 +39,8 @@ export function runShardPlan(plan: ShardPlan, post: (message: WorkerMessage) => 
       Atomics.store(control, slots.run, run);
       Atomics.store(control, slots.cap, lengthCap);
     },
+    onBeat: () => void Atomics.add(control, slots.beat, 1),
+    onHit: (run, opsBeforeHit) => post({ type: 'hit', run, opsBeforeHit }),
     onTally: (tally) => post({ type: 'tally', tally, heapUsedBytes: getHeapStatistics().used_heap_size }),
     onFailure: (failure) => post({ type: 'failure', failure }),
   });

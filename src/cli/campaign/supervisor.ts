@@ -1,4 +1,4 @@
-// The campaign supervisor: starts one worker per shard, merges their tallies, hands failures on, restarts a worker that crashed (after the run that crashed it, recorded with its seed), and stops or kills them all on request.
+// The campaign supervisor: starts one worker per shard, merges their tallies, stamps and hands failures on, restarts a worker that crashed or hung (after the run that did it, recorded with its seed), stops at the first failure when asked, and stops or kills them all on request.
 import { runSeed } from '../../../properties/campaign-seeds.ts';
 import type { CrashRecord } from '../../../properties/campaign-summary.ts';
 import { emptyTally, mergeTally, type CampaignTally } from '../../../properties/campaign-tally.ts';
@@ -18,11 +18,21 @@ export interface SupervisorOptions {
   readonly spawn: SpawnWorker;
   /** Milliseconds, monotonic. */
   readonly now: () => number;
-  readonly onFailure: (failure: FoundFailure) => void;
+  /** A minimized failure, with the milliseconds from the campaign's start to the moment its run was hit. */
+  readonly onFailure: (failure: FoundFailure, firstHitElapsedMs: number) => void;
   readonly onCrash?: (crash: CrashRecord) => void;
   readonly crashLimitPerWorker?: number;
   readonly flushEveryMs?: number;
+  /** End the campaign after the first failure (once minimized) or crash. */
+  readonly stopOnFailure?: boolean;
+  /** A worker whose beat word does not move for this long is ended and reported as a crash (a hang); needs `every`. */
+  readonly hangMs?: number;
+  /** Calls `tick` every `everyMs` until the returned function is called (the hang watchdog's clock). */
+  readonly every?: (tick: () => void, everyMs: number) => () => void;
 }
+
+/** How often the hang watchdog looks at the beat words. */
+export const HANG_CHECK_EVERY_MS = 1000;
 
 /** Live numbers for the progress display. */
 export interface ProgressSnapshot {
@@ -42,6 +52,8 @@ export interface SupervisorOutcome {
   readonly restarts: number;
   readonly peakHeapBytes: number;
   readonly interrupted: boolean;
+  /** Ended early by stopOnFailure. */
+  readonly stoppedAtFailure: boolean;
   readonly elapsedMs: number;
 }
 
@@ -52,6 +64,10 @@ interface Slot {
   done: boolean;
   lastError: Error | undefined;
   port: WorkerPort | undefined;
+  /** The beat word when the watchdog last saw it move, and when; `beating` once it moved at all (the thread finished booting). */
+  beat: number;
+  beatSeenMs: number;
+  beating: boolean;
 }
 
 /** Starts, watches and restarts the workers of one campaign. */
@@ -64,7 +80,11 @@ export class Supervisor {
   private restarts = 0;
   private peakHeapBytes = 0;
   private stopping = false;
+  private interrupted = false;
+  private stoppedAtFailure = false;
   private killed = false;
+  /** Per `worker:run`, when the run was hit (ms since the start), until its minimized failure arrives. */
+  private readonly hits = new Map<string, number>();
   private startedMs = 0;
   private running = 0;
   private finished: (() => void) | undefined;
@@ -73,7 +93,7 @@ export class Supervisor {
     const workers = options.plan.budget.kind === 'single' ? 1 : options.plan.workers;
     this.control = new Int32Array(createControl(options.plan.budget.kind === 'single' ? options.plan.budget.worker + 1 : workers));
     this.opsPerWorker = new Array<number>(workers).fill(0);
-    this.slots = Array.from({ length: workers }, () => ({ crashesInRow: 0, firstRun: 0, done: false, lastError: undefined, port: undefined }));
+    this.slots = Array.from({ length: workers }, () => ({ crashesInRow: 0, firstRun: 0, done: false, lastError: undefined, port: undefined, beat: 0, beatSeenMs: 0, beating: false }));
   }
 
   /** Runs the campaign to the end of its budget, a stop or a kill. */
@@ -81,17 +101,41 @@ export class Supervisor {
     this.startedMs = this.options.now();
     const done = new Promise<void>((resolve) => (this.finished = resolve));
     this.slots.forEach((_slot, index) => this.start(index, this.initialRun()));
+    const { hangMs, every } = this.options;
+    const unwatch = hangMs !== undefined && every !== undefined ? every(() => this.checkHangs(hangMs), HANG_CHECK_EVERY_MS) : undefined;
     if (this.running > 0) await done;
+    unwatch?.();
     return {
       tally: this.tally, opsPerWorker: this.opsPerWorker, crashes: this.crashes, restarts: this.restarts, peakHeapBytes: this.peakHeapBytes,
-      interrupted: this.stopping, elapsedMs: this.options.now() - this.startedMs,
+      interrupted: this.interrupted, stoppedAtFailure: this.stoppedAtFailure, elapsedMs: this.options.now() - this.startedMs,
     };
   }
 
-  /** Asks every worker to stop after its current run (minimizations end early and are still delivered). */
+  /** Asks every worker to stop after its current run (minimizations end early and are still delivered): Ctrl-C. */
   stop(): void {
-    this.stopping = true;
-    Atomics.store(this.control, CONTROL_STOP, 1);
+    this.interrupted = true;
+    this.requestStop();
+  }
+
+  /**
+   * The hang watchdog: a running worker whose beat word (bumped at every run start and minimization
+   * candidate) has not moved for `hangMs` is ended; its exit is then reported as a crash of its run.
+   * A worker still booting (no beat yet: loading the TypeScript modules) is not timed.
+   */
+  checkHangs(hangMs: number): void {
+    const nowMs = this.options.now();
+    this.slots.forEach((slot, index) => {
+      if (slot.port === undefined || slot.done) return;
+      const beat = Atomics.load(this.control, controlSlots(this.workerIndex(index)).beat);
+      if (beat !== slot.beat) {
+        slot.beat = beat;
+        slot.beatSeenMs = nowMs;
+        slot.beating = true;
+      } else if (slot.beating && nowMs - slot.beatSeenMs >= hangMs) {
+        slot.lastError = new Error(`hang: no progress for ${(hangMs / 1000).toFixed(1)} s (an endless loop in the simulator?); the worker was ended`);
+        slot.port.terminate();
+      }
+    });
   }
 
   /** Ends every worker now; whatever they had not handed over is lost. */
@@ -133,6 +177,8 @@ export class Supervisor {
       campaignSeed: plan.seed, workerIndex: this.workerIndex(index), profile: plan.profile, maxOps: plan.maxOps, budget,
       firstRun: this.slots[index]!.firstRun, minimizeSeconds: plan.minimizeSeconds, flushEveryMs: this.options.flushEveryMs ?? FLUSH_EVERY_MS,
       ...(plan.machineFactoryModule === undefined ? {} : { machineFactoryModule: plan.machineFactoryModule }),
+      ...(plan.strategy === undefined ? {} : { strategy: plan.strategy }),
+      ...(this.options.stopOnFailure === true ? { stopOnFailure: true } : {}),
       control: this.control.buffer as SharedArrayBuffer,
     };
   }
@@ -146,6 +192,9 @@ export class Supervisor {
     const budget = this.shardBudget(index);
     if (budget === undefined || this.stopping) return false;
     Atomics.store(this.control, controlSlots(this.workerIndex(index)).run, -1);
+    slot.beat = Atomics.load(this.control, controlSlots(this.workerIndex(index)).beat);
+    slot.beatSeenMs = this.options.now();
+    slot.beating = false;
     const port = this.options.spawn(this.shardPlan(index, budget));
     slot.port = port;
     this.running++;
@@ -155,16 +204,36 @@ export class Supervisor {
     return true;
   }
 
+  private requestStop(): void {
+    this.stopping = true;
+    Atomics.store(this.control, CONTROL_STOP, 1);
+  }
+
   private receive(index: number, message: unknown): void {
     if (!isWorkerMessage(message)) return;
     const received: WorkerMessage = message;
     if (received.type === 'done') this.slots[index]!.done = true;
-    else if (received.type === 'failure') this.options.onFailure(received.failure);
+    else if (received.type === 'hit') this.hits.set(`${this.workerIndex(index)}:${received.run}`, this.options.now() - this.startedMs);
+    else if (received.type === 'failure') this.failed(received.failure);
     else {
       mergeTally(this.tally, received.tally);
       this.opsPerWorker[index] = (this.opsPerWorker[index] ?? 0) + received.tally.opsExecuted;
       this.peakHeapBytes = Math.max(this.peakHeapBytes, received.heapUsedBytes);
     }
+  }
+
+  private failed(found: FoundFailure): void {
+    const key = `${found.worker}:${found.run}`;
+    const hitMs = this.hits.get(key) ?? this.options.now() - this.startedMs;
+    this.hits.delete(key);
+    this.options.onFailure(found, hitMs);
+    this.stopIfAsked();
+  }
+
+  private stopIfAsked(): void {
+    if (this.options.stopOnFailure !== true || this.stopping) return;
+    this.stoppedAtFailure = true;
+    this.requestStop();
   }
 
   private exited(index: number, code: number): void {
@@ -184,9 +253,11 @@ export class Supervisor {
     const crash: CrashRecord = {
       worker, run, runSeed: runSeed(this.options.plan.seed, worker, run), lengthCap, message: message.replace(/\s*\n\s*/g, ' '),
       rerun: rerunCommand(this.options.plan, worker, run, lengthCap),
+      timing: { elapsedMs: Math.round(this.options.now() - this.startedMs), opsExecuted: this.tally.opsExecuted },
     };
     this.crashes.push(crash);
     this.options.onCrash?.(crash);
+    this.stopIfAsked();
     // Why: a worker that completed runs since its last start is healthy; only crashes in a row mean it cannot make progress.
     slot.crashesInRow = run > slot.firstRun ? 1 : slot.crashesInRow + 1;
     if (slot.crashesInRow >= (this.options.crashLimitPerWorker ?? CRASH_LIMIT_PER_WORKER) || this.options.plan.budget.kind === 'single') return;

@@ -1,9 +1,10 @@
-// `pagelab fuzz`: a parallel, reproducible fuzz campaign (worker threads seeded from the campaign seed, swarm runs along a length ramp, failures minimized into the corpus, progress, Ctrl-C, crash restarts, a summary), or the replay of one of its runs.
+// `pagelab fuzz`: a parallel, reproducible fuzz campaign (worker threads seeded from the campaign seed, swarm runs along a length ramp — either switchable off —, failures minimized into the corpus, progress, Ctrl-C, crash and hang restarts, optionally stopping at the first failure, a summary), or the replay of one of its runs.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../../base/errno.ts';
 import { isProfileName, PROFILE_NAMES, profileFaultSites, profileSpecs } from '../../../properties/campaign-profile.ts';
+import { DEFAULT_STRATEGY, GENERATION_BIASES, type GenerationBias } from '../../../properties/campaign-run.ts';
 import { buildSummary, type CampaignSummary, type CrashRecord, type FailureRecord } from '../../../properties/campaign-summary.ts';
 import type { FoundFailure } from '../../../properties/fuzz.ts';
 import type { MachineFactory } from '../../../properties/harness-machine.ts';
@@ -29,6 +30,8 @@ export const DEFAULT_MINIMIZE_SECONDS = 30;
 export const DEFAULT_PROGRESS_SECONDS = 10;
 /** Most worker threads a campaign may ask for. */
 export const MAX_WORKERS = 256;
+/** A worker that shows no progress (no run start, no minimization candidate) for this long is ended as hung, by default. */
+export const DEFAULT_HANG_SECONDS = 60;
 
 /** The flags as commander hands them over. */
 export interface FuzzFlags {
@@ -45,6 +48,12 @@ export interface FuzzFlags {
   readonly worker?: string;
   readonly run?: string;
   readonly machineFactory?: string;
+  readonly stopOnFailure?: boolean;
+  /** commander's --no-swarm / --no-ramp: false when given. */
+  readonly swarm?: boolean;
+  readonly ramp?: boolean;
+  readonly bias?: string;
+  readonly hangSeconds?: string;
 }
 
 /** A stream the progress display writes to. */
@@ -96,6 +105,8 @@ interface ParsedFuzz {
   readonly plan: CampaignPlan;
   readonly corpusDir: string;
   readonly progressEveryMs: number;
+  readonly stopOnFailure: boolean;
+  readonly hangMs: number;
 }
 
 function positiveNumber(text: string, flag: string, integer: boolean): Result<number> {
@@ -145,6 +156,7 @@ function parseFlags(flags: FuzzFlags, environment: FuzzEnvironment): Result<Pars
     maxOps: optional(flags.maxOps, (text) => positiveNumber(text, '--max-ops', true), DEFAULT_MAX_OPS),
     minimizeSeconds: optional(flags.minimizeSeconds, (text) => positiveNumber(text, '--minimize-seconds', false), DEFAULT_MINIMIZE_SECONDS),
     progressSeconds: optional(flags.progressSeconds, (text) => positiveNumber(text, '--progress-seconds', false), DEFAULT_PROGRESS_SECONDS),
+    hangSeconds: optional(flags.hangSeconds, (text) => positiveNumber(text, '--hang-seconds', false), DEFAULT_HANG_SECONDS),
     worker: optional(flags.worker, (text) => naturalNumber(text, '--worker'), -1),
     run: optional(flags.run, (text) => naturalNumber(text, '--run'), -1),
     seed: parseSeed(flags.seed),
@@ -152,15 +164,17 @@ function parseFlags(flags: FuzzFlags, environment: FuzzEnvironment): Result<Pars
   if (!parts.ok) return parts;
   const profile = flags.profile ?? 'buddy';
   if (!isProfileName(profile)) return err('EINVAL', `--profile: expected one of ${PROFILE_NAMES.join(', ')}, got "${profile}"`);
-  const { seconds, runs, workers, maxOps, minimizeSeconds, progressSeconds, worker, run, seed } = parts.value;
+  if (flags.bias !== undefined && !(GENERATION_BIASES as readonly string[]).includes(flags.bias)) return err('EINVAL', `--bias: expected one of ${GENERATION_BIASES.join(', ')}, got "${flags.bias}"`);
+  const { seconds, runs, workers, maxOps, minimizeSeconds, progressSeconds, hangSeconds, worker, run, seed } = parts.value;
   if (workers > MAX_WORKERS) return err('EINVAL', `--workers: at most ${MAX_WORKERS}, got ${workers}`);
   const budget = budgetOf(flags, seconds, runs, worker >= 0 && run >= 0 ? { worker, run } : undefined);
   if (!budget.ok) return budget;
   const plan: CampaignPlan = {
     seed: seed ?? environment.randomSeed(), workers: workers === 0 ? Math.min(environment.cpuCount(), MAX_WORKERS) : workers, profile, maxOps, budget: budget.value, minimizeSeconds,
+    strategy: { swarm: flags.swarm !== false, ramp: flags.ramp !== false, ...(flags.bias === undefined ? {} : { bias: flags.bias as GenerationBias }) },
     ...(flags.machineFactory === undefined ? {} : { machineFactoryModule: flags.machineFactory }),
   };
-  return ok({ plan, corpusDir: flags.corpus ?? 'corpus', progressEveryMs: progressSeconds * 1000 });
+  return ok({ plan, corpusDir: flags.corpus ?? 'corpus', progressEveryMs: progressSeconds * 1000, stopOnFailure: flags.stopOnFailure === true, hangMs: hangSeconds * 1000 });
 }
 
 /** package.json's version, read in the CLI layer (the harness takes it as a parameter). */
@@ -179,16 +193,29 @@ function budgetFlag(plan: CampaignPlan): string {
   return plan.budget.kind === 'seconds' ? `--seconds ${plan.budget.seconds} --workers ${plan.workers}` : `--runs ${plan.budget.runs} --workers ${plan.workers}`;
 }
 
+/** The generation flags to repeat: --no-swarm and --bias (single runs too: they change what a run draws) and --no-ramp. */
+function strategyFlags(plan: CampaignPlan): string {
+  const swarm = plan.strategy?.swarm === false ? ' --no-swarm' : '';
+  const ramp = plan.strategy?.ramp === false && plan.budget.kind !== 'single' ? ' --no-ramp' : '';
+  const bias = plan.strategy?.bias === undefined ? '' : ` --bias ${plan.strategy.bias}`;
+  return `${swarm}${ramp}${bias}`;
+}
+
 function banner(parsed: ParsedFuzz): string {
   const { plan } = parsed;
   const kinds = profileSpecs(plan.profile).map((spec) => spec.kind);
+  const lengths = plan.strategy?.ramp === false ? `every run up to ${plan.maxOps} ops (no ramp)` : `lengths ramp up to ${plan.maxOps} ops`;
   const what = plan.budget.kind === 'single'
     ? `re-running run ${plan.budget.run} of worker ${plan.budget.worker} at ${plan.maxOps} ops`
-    : `${plan.workers} workers, budget ${plan.budget.kind === 'seconds' ? `${plan.budget.seconds} s` : `${plan.budget.runs} runs`}, lengths ramp up to ${plan.maxOps} ops`;
+    : `${plan.workers} workers, budget ${plan.budget.kind === 'seconds' ? `${plan.budget.seconds} s` : `${plan.budget.runs} runs`}, ${lengths}`;
+  const draws = plan.strategy?.swarm === false
+    ? 'each run draws a machine, a machine seed and an audit cadence; every op kind and fault site is on at fixed weights (no swarm)'
+    : `each run draws a machine, a machine seed, an audit cadence, op weights and fault sites (swarm${plan.strategy?.bias === undefined ? '' : `, biased: ${plan.strategy.bias}`})`;
+  const stop = parsed.stopOnFailure ? '; the campaign stops at its first failure' : '';
   return [
-    `pagelab fuzz: seed ${plan.seed}, profile ${plan.profile}, ${what} (repeat with: npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile} --max-ops ${plan.maxOps} ${budgetFlag(plan)})`,
+    `pagelab fuzz: seed ${plan.seed}, profile ${plan.profile}, ${what} (repeat with: npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile}${strategyFlags(plan)} --max-ops ${plan.maxOps} ${budgetFlag(plan)})`,
     `  op kinds: ${kinds.join(', ')}; fault sites: ${profileFaultSites(plan.profile).join(', ') || 'none'}`,
-    `  each run draws a machine, a machine seed, an audit cadence, op weights and fault sites (swarm); new failures go to ${parsed.corpusDir}/`,
+    `  ${draws}; new failures go to ${parsed.corpusDir}/${stop}`,
     '',
   ].join('\n');
 }
@@ -244,9 +271,9 @@ async function runCampaign(parsed: ParsedFuzz, deps: CliDeps, environment: FuzzE
   const print = (text: string): void => (json ? io.writeStderr(text) : io.writeStdout(text));
   const note = (text: string, write: (text: string) => void): void => (progress === undefined ? write(text) : progress.note(text, write));
   const supervisor = new Supervisor({
-    plan, spawn: spawnerOf(plan, environment, factory), now: environment.now,
-    onFailure: (found) => {
-      const filed = findings.add(found);
+    plan, spawn: spawnerOf(plan, environment, factory), now: environment.now, stopOnFailure: parsed.stopOnFailure, hangMs: parsed.hangMs, every: environment.every,
+    onFailure: (found, firstHitElapsedMs) => {
+      const filed = findings.add(found, firstHitElapsedMs);
       if (filed.firstInCampaign) note(failureNote(filed.record, found, json), print);
     },
     onCrash: (crash) => note(crashNote(crash), (text) => io.writeStderr(text)),
@@ -263,6 +290,7 @@ async function runCampaign(parsed: ParsedFuzz, deps: CliDeps, environment: FuzzE
   const budget = plan.budget.kind === 'single' ? { kind: 'runs' as const, runs: 1 } : plan.budget;
   const summary = buildSummary({
     seed: plan.seed, workers: plan.budget.kind === 'single' ? 1 : plan.workers, profile: plan.profile, budget, maxOps: plan.maxOps, interrupted: outcome.interrupted,
+    strategy: plan.strategy ?? DEFAULT_STRATEGY, stoppedAtFailure: outcome.stoppedAtFailure,
     tally: outcome.tally, failures: findings.records(), crashes: outcome.crashes, restarts: outcome.restarts, elapsedMs: outcome.elapsedMs,
     opsPerWorker: outcome.opsPerWorker, peakHeapBytes: outcome.peakHeapBytes,
   });
@@ -295,8 +323,11 @@ the budget. A failing run is minimized (chunk removal, then fast-check shrinking
 of each op), de-duplicated by signature and written to the corpus directory as
 INVARIANT-SIGNATURE.json (never overwritten), with its replay command; fuzzing
 goes on. Ctrl-C stops the workers, writes what they found and prints the
-summary; a second Ctrl-C ends them at once. A worker that crashes is reported
-with the seed of its run and restarted after that run.
+summary; a second Ctrl-C ends them at once. A worker that crashes, or makes no
+progress for --hang-seconds (an endless loop), is reported with the seed of its
+run and restarted after that run. --stop-on-failure ends the campaign at its
+first failure or crash (pagelab mutants uses it). --no-swarm and --no-ramp switch
+off swarm testing and the length ramp (to measure what they are worth).
 
 Profiles: buddy (buddy ops), cma (+ contig and CMA ops), heaps (+ heap ops), all.
 
@@ -329,6 +360,11 @@ export const fuzzCommand: CliCommand = {
       .option('--progress-seconds <n>', `seconds between progress lines when stderr is not a terminal (default ${DEFAULT_PROGRESS_SECONDS})`)
       .option('--worker <w>', 'with --run and --seed: re-run one run of a campaign, in process')
       .option('--run <r>', 'with --worker and --seed: the run index')
+      .option('--stop-on-failure', 'end the campaign at its first failure (once minimized) or crash')
+      .option('--no-swarm', 'no swarm testing: every op kind of the profile and every fault site on, at fixed weights, in every run')
+      .option('--no-ramp', 'no length ramp: every run is drawn at --max-ops length from the start')
+      .option('--bias <name>', `biased generation: ${GENERATION_BIASES.join(', ')} (CMA-heavy machines and weights for profiles with CMA ops)`)
+      .option('--hang-seconds <n>', `end a worker that makes no progress for this long and report its run as a hang (default ${DEFAULT_HANG_SECONDS})`)
       .option('--machine-factory <module>', 'testing aid: boot machines with this module\'s machineFactory export')
       .option('--json', 'print only the summary on stdout, as one JSON object (progress and failure lines go to stderr)')
       .addHelpText('after', EXAMPLES)
