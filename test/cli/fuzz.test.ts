@@ -171,7 +171,7 @@ describe('pagelab fuzz (in process)', () => {
       [{ workers: '300' }, '--workers: at most 256, got 300'],
       [{ minimizeSeconds: 'x' }, '--minimize-seconds: expected a positive number, got "x"'],
       [{ hangSeconds: '0' }, '--hang-seconds: expected a positive number, got "0"'],
-      [{ bias: 'fragmentation' }, '--bias: expected one of busy-cma, got "fragmentation"'],
+      [{ bias: 'fragmentation' }, '--bias: expected one of none, busy-cma, got "fragmentation"'],
       [{ worker: '1' }, '--worker and --run go together (they name one run of a campaign)'],
       [{ worker: '1', run: '2' }, '--worker and --run need the campaign\'s --seed'],
       [{ worker: '1', run: '2', seed: '3', runs: '4' }, '--worker and --run re-run one run: no --seconds, --runs or --workers'],
@@ -226,8 +226,11 @@ describe('pagelab fuzz (in process)', () => {
     const json = await fuzzInProcess({ ...flags, json: true, corpus: join(tempDir(), 'corpus') }, testEnvironment({ machineFactory: machineWith(NeverZeroes) }));
     const summary = JSON.parse(json.io.stdout()) as CampaignSummary;
     expect(summary).toMatchObject({ strategy: { swarm: false, ramp: false }, stoppedAtFailure: true, interrupted: false });
-    const biased = await fuzzInProcess({ runs: '3', seed: '1', workers: '1', maxOps: '50', profile: 'cma', bias: 'busy-cma', json: true }, testEnvironment({ machineFactory: machineWith(PageAllocator) }));
+    const biased = await fuzzInProcess({ runs: '3', seed: '1', workers: '1', maxOps: '50', profile: 'cma', json: true }, testEnvironment({ machineFactory: machineWith(PageAllocator) }));
     expect(JSON.parse(biased.io.stdout())).toMatchObject({ strategy: { swarm: true, ramp: true, bias: 'busy-cma' }, runs: 3, swarm: { withCma: 3 } });
+    const plain = await fuzzInProcess({ runs: '3', seed: '1', workers: '1', maxOps: '50', profile: 'cma', bias: 'none' }, testEnvironment({ machineFactory: machineWith(PageAllocator) }));
+    expect(plain.io.stdout()).toContain('(repeat with: npx pagelab fuzz --seed 1 --profile cma --bias none --max-ops 50 --runs 3 --workers 1)');
+    expect(plain.io.stdout()).toContain('op weights and fault sites (swarm); new failures');
     expect(summary.failures).toHaveLength(1);
     expect(summary.runs).toBe(summary.failures[0]!.run + 1);
     expect(summary.failures[0]!.timing.firstHitElapsedMs).toBeGreaterThan(0);

@@ -156,7 +156,7 @@ describe('pagelab mutants (spawned)', () => {
       [['--jobs', '3'], /--jobs: at most 2/],
       [['--seeds', '0'], /--seeds: expected a positive whole number, got "0"/],
       [['--only', 'M99'], /--only: no seeded bug M99 \(known: /],
-      [['--bias', 'near-full'], /--bias: expected one of busy-cma, got "near-full"/],
+      [['--bias', 'near-full'], /--bias: expected one of none, busy-cma, got "near-full"/],
       [['--mutants-dir', '/nonexistent/mutants'], /cannot read the catalogue \/nonexistent\/mutants/],
     ] as const) {
       const result = pagelab('mutants', ...args);

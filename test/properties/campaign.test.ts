@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAULT_SITES } from '../../src/env/faults.ts';
 import { FAULT_SITE_GROUPS, groupOf, isProfileName, PROFILE_NAMES, profileFaultSites, profileSpecs, reachableGroups } from '../../properties/campaign-profile.ts';
-import { generateRun, lengthCapAt, RAMP_START_OPS } from '../../properties/campaign-run.ts';
+import { defaultBias, generateRun, lengthCapAt, RAMP_START_OPS } from '../../properties/campaign-run.ts';
 import { runSeed } from '../../properties/campaign-seeds.ts';
 import { buildSummary, mergeSummaries, parseCampaignSummary, withoutTimings, type CampaignSummary, type FailureRecord } from '../../properties/campaign-summary.ts';
 import { emptyTally, lengthBucket, mergeTally, tallyRun } from '../../properties/campaign-tally.ts';
@@ -57,7 +57,7 @@ describe('generateRun', () => {
     expect(generateRun(1, 'cma', 100, { swarm: true }).scenario.weights).not.toEqual(runs[0]!.weights);
   });
 
-  it('the busy-CMA bias draws machines that always have a CMA area, restricted to the profile; a profile without CMA ops is unbiased', () => {
+  it('the busy-CMA bias (the cma profile\'s default) draws machines that always have a CMA area, restricted to the profile; a profile without CMA ops is unbiased', () => {
     const kinds = new Set<string>(profileSpecs('cma').map((spec) => spec.kind));
     for (let seed = 0; seed < 10; seed++) {
       const { scenario } = generateRun(seed, 'cma', 60, { swarm: true, bias: 'busy-cma' });
@@ -65,7 +65,10 @@ describe('generateRun', () => {
       expect(scenario.ops.every((op) => kinds.has(op.op))).toBe(true);
       expect(Object.entries(scenario.weights).filter(([kind, weight]) => weight > 0 && !kind.startsWith('armFault')).every(([kind]) => kinds.has(kind))).toBe(true);
       expect(generateRun(seed, 'buddy', 60, { swarm: true, bias: 'busy-cma' }).scenario).toEqual(generateRun(seed, 'buddy', 60).scenario);
+      expect(generateRun(seed, 'cma', 60).scenario).toEqual(scenario);
     }
+    expect([defaultBias('cma'), defaultBias('buddy'), defaultBias('heaps'), defaultBias('all')]).toEqual(['busy-cma', 'none', 'none', 'none']);
+    expect(generateRun(3, 'cma', 60, { swarm: true, bias: 'none' }).scenario).not.toEqual(generateRun(3, 'cma', 60).scenario);
   });
 
   it('keeps kinds and fault sites to the profile; armFault is off when no site is', () => {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../../base/errno.ts';
 import { isProfileName, PROFILE_NAMES, profileFaultSites, profileSpecs } from '../../../properties/campaign-profile.ts';
-import { DEFAULT_STRATEGY, GENERATION_BIASES, type GenerationBias } from '../../../properties/campaign-run.ts';
+import { DEFAULT_STRATEGY, defaultBias, GENERATION_BIASES, type GenerationBias } from '../../../properties/campaign-run.ts';
 import { buildSummary, type CampaignSummary, type CrashRecord, type FailureRecord } from '../../../properties/campaign-summary.ts';
 import type { FoundFailure } from '../../../properties/fuzz.ts';
 import type { MachineFactory } from '../../../properties/harness-machine.ts';
@@ -193,6 +193,11 @@ function budgetFlag(plan: CampaignPlan): string {
   return plan.budget.kind === 'seconds' ? `--seconds ${plan.budget.seconds} --workers ${plan.workers}` : `--runs ${plan.budget.runs} --workers ${plan.workers}`;
 }
 
+/** The bias the campaign's runs are generated with: --bias, else the profile's default. */
+function biasOf(plan: CampaignPlan): GenerationBias {
+  return plan.strategy?.bias ?? defaultBias(plan.profile);
+}
+
 /** The generation flags to repeat: --no-swarm and --bias (single runs too: they change what a run draws) and --no-ramp. */
 function strategyFlags(plan: CampaignPlan): string {
   const swarm = plan.strategy?.swarm === false ? ' --no-swarm' : '';
@@ -210,7 +215,7 @@ function banner(parsed: ParsedFuzz): string {
     : `${plan.workers} workers, budget ${plan.budget.kind === 'seconds' ? `${plan.budget.seconds} s` : `${plan.budget.runs} runs`}, ${lengths}`;
   const draws = plan.strategy?.swarm === false
     ? 'each run draws a machine, a machine seed and an audit cadence; every op kind and fault site is on at fixed weights (no swarm)'
-    : `each run draws a machine, a machine seed, an audit cadence, op weights and fault sites (swarm${plan.strategy?.bias === undefined ? '' : `, biased: ${plan.strategy.bias}`})`;
+    : `each run draws a machine, a machine seed, an audit cadence, op weights and fault sites (swarm${biasOf(plan) === 'none' ? '' : `, biased: ${biasOf(plan)}`})`;
   const stop = parsed.stopOnFailure ? '; the campaign stops at its first failure' : '';
   return [
     `pagelab fuzz: seed ${plan.seed}, profile ${plan.profile}, ${what} (repeat with: npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile}${strategyFlags(plan)} --max-ops ${plan.maxOps} ${budgetFlag(plan)})`,
@@ -290,7 +295,7 @@ async function runCampaign(parsed: ParsedFuzz, deps: CliDeps, environment: FuzzE
   const budget = plan.budget.kind === 'single' ? { kind: 'runs' as const, runs: 1 } : plan.budget;
   const summary = buildSummary({
     seed: plan.seed, workers: plan.budget.kind === 'single' ? 1 : plan.workers, profile: plan.profile, budget, maxOps: plan.maxOps, interrupted: outcome.interrupted,
-    strategy: plan.strategy ?? DEFAULT_STRATEGY, stoppedAtFailure: outcome.stoppedAtFailure,
+    strategy: { ...(plan.strategy ?? DEFAULT_STRATEGY), bias: biasOf(plan) }, stoppedAtFailure: outcome.stoppedAtFailure,
     tally: outcome.tally, failures: findings.records(), crashes: outcome.crashes, restarts: outcome.restarts, elapsedMs: outcome.elapsedMs,
     opsPerWorker: outcome.opsPerWorker, peakHeapBytes: outcome.peakHeapBytes,
   });
@@ -327,7 +332,10 @@ summary; a second Ctrl-C ends them at once. A worker that crashes, or makes no
 progress for --hang-seconds (an endless loop), is reported with the seed of its
 run and restarted after that run. --stop-on-failure ends the campaign at its
 first failure or crash (pagelab mutants uses it). --no-swarm and --no-ramp switch
-off swarm testing and the length ramp (to measure what they are worth).
+off swarm testing and the length ramp (to measure what they are worth); --bias
+busy-cma (the default of --profile cma; --bias none turns it off) draws machines
+that always have CMA areas and weights favouring user memory, pins, contig and
+CMA ops.
 
 Profiles: buddy (buddy ops), cma (+ contig and CMA ops), heaps (+ heap ops), all.
 
@@ -363,7 +371,7 @@ export const fuzzCommand: CliCommand = {
       .option('--stop-on-failure', 'end the campaign at its first failure (once minimized) or crash')
       .option('--no-swarm', 'no swarm testing: every op kind of the profile and every fault site on, at fixed weights, in every run')
       .option('--no-ramp', 'no length ramp: every run is drawn at --max-ops length from the start')
-      .option('--bias <name>', `biased generation: ${GENERATION_BIASES.join(', ')} (CMA-heavy machines and weights for profiles with CMA ops)`)
+      .option('--bias <name>', `generation bias: ${GENERATION_BIASES.join(', ')} (busy-cma: CMA-heavy machines and weights; default busy-cma for --profile cma, none otherwise)`)
       .option('--hang-seconds <n>', `end a worker that makes no progress for this long and report its run as a hang (default ${DEFAULT_HANG_SECONDS})`)
       .option('--machine-factory <module>', 'testing aid: boot machines with this module\'s machineFactory export')
       .option('--json', 'print only the summary on stdout, as one JSON object (progress and failure lines go to stderr)')

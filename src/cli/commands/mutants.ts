@@ -10,7 +10,7 @@ import { EXIT_OK, reportUsageError, type CliIo } from '../io.ts';
 import { aggregateMutant, unrunMutant, type MutantReport, type SeedOutcome } from '../mutants/aggregate.ts';
 import { applyPatch } from '../mutants/apply-patch.ts';
 import { formatMutantsReport } from '../mutants/format-report.ts';
-import { runJobs } from '../mutants/job-pool.ts';
+import { runJobs } from '../mutants/run-jobs.ts';
 import { loadCatalogue, type Mutant } from '../mutants/load-catalogue.ts';
 import { buildMutantsReport, controlReport, type ControlReport, type ControlRun, type MutantsConditions } from '../mutants/mutants-report.ts';
 import { DEFAULT_BUDGET_SECONDS } from '../mutants/mutant-meta.ts';

@@ -51,7 +51,7 @@ function totalLines(report: MutantsReport): string[] {
 
 function conditionLine(report: MutantsReport): string {
   const c = report.conditions;
-  const strategy = `${c.strategy.swarm ? 'swarm' : 'no swarm'}, ${c.strategy.ramp ? 'ramp' : 'no ramp'}${c.strategy.bias === undefined ? '' : `, bias ${c.strategy.bias}`}`;
+  const strategy = `${c.strategy.swarm ? 'swarm' : 'no swarm'}, ${c.strategy.ramp ? 'ramp' : 'no ramp'}${c.strategy.bias === undefined ? ', each profile\'s default bias' : `, bias ${c.strategy.bias}`}`;
   const load = `load average ${c.loadAverageStart.map((value) => value.toFixed(2)).join(' ')} at the start, ${c.loadAverageEnd.map((value) => value.toFixed(2)).join(' ')} at the end`;
   const budget = c.secondsPerMutant === undefined ? 'each bug its own budget' : `${c.secondsPerMutant} s per campaign`;
   const interrupted = c.interrupted ? 'INTERRUPTED (Ctrl-C); ' : '';
