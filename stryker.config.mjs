@@ -22,8 +22,9 @@ const config = {
   // fifth of the mutants. Mutants also reached from inside tests still run, against those tests;
   // purely static ones are reported as Ignored and leave the score.
   ignoreStatic: true,
-  // Reuses every result whose code and tests did not change. The file is committed so a rerun after
-  // a change costs minutes instead of the hours of a cold run on a small machine.
+  // Reuses every result whose code and tests did not change: a rerun after a change costs minutes,
+  // a cold run hours on a small machine. The file is local (.gitignore): it embeds every mutated and
+  // test source (megabytes) and changes on every run; CI can cache it between runs instead.
   incremental: true,
   incrementalFile: '.stryker/incremental.json',
   // One test-runner process: leaves a core free on a shared 2-core machine. Raise it on a CI box

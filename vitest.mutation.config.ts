@@ -1,4 +1,4 @@
-// vitest configuration for mutation testing (StrykerJS, stryker.config.json): the in-process tests of vitest.config.ts with cheap, seed-fixed property runs, run cheapest first.
+// vitest configuration for mutation testing (StrykerJS, stryker.config.mjs): the in-process tests of vitest.config.ts with cheap, seed-fixed property runs, run cheapest first.
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import base from './vitest.config.ts';
