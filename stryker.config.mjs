@@ -1,4 +1,16 @@
 // StrykerJS configuration: mutation testing of src/ with the vitest runner, incremental, one runner process (docs/mutation-testing.md).
+/**
+ * PAGELAB_MUTATION_FOLDER=cma narrows a run to src/cma/ with its own incremental file and report
+ * (reports/mutation/cma.json), so folders can be run one at a time on a small machine and their
+ * results kept side by side; `npm run mutation:summary` prints the per-folder table from them.
+ * Unset: all of src/ (minus the CLI glue), reports/mutation/mutation.json.
+ */
+const folder = process.env.PAGELAB_MUTATION_FOLDER;
+if (folder !== undefined && !/^[a-z]+$/.test(folder)) {
+  throw new Error(`PAGELAB_MUTATION_FOLDER: expected a folder name under src/ such as "cma", got ${JSON.stringify(folder)}`);
+}
+const reportName = folder ?? 'mutation';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {
   packageManager: 'npm',
@@ -11,8 +23,8 @@ const config = {
   },
   // Everything in src/ but the CLI glue (argument parsing, process spawning, terminal and file IO
   // of src/cli/, exercised by test/cli/ through child processes, which Stryker cannot see into) and
-  // files that hold only types (nothing to mutate). One folder: `npx stryker run --mutate 'src/buddy/**/*.ts'`.
-  mutate: ['src/**/*.ts', '!src/cli/**', '!src/mem/platform.ts'],
+  // files that hold only types (nothing to mutate).
+  mutate: [folder === undefined ? 'src/**/*.ts' : `src/${folder}/**/*.ts`, '!src/cli/**', '!src/mem/platform.ts'],
   // Not needed by the in-process tests; keeps the sandbox copy small.
   ignorePatterns: ['/coverage', '/tmp_scratch', '/bench', '/docs', '/examples', '/.stryker'],
   // Each mutant runs only the tests that executed its code in the dry run.
@@ -26,7 +38,7 @@ const config = {
   // a cold run hours on a small machine. The file is local (.gitignore): it embeds every mutated and
   // test source (megabytes) and changes on every run; CI can cache it between runs instead.
   incremental: true,
-  incrementalFile: '.stryker/incremental.json',
+  incrementalFile: `.stryker/incremental-${reportName}.json`,
   // One test-runner process: leaves a core free on a shared 2-core machine. Raise it on a CI box
   // (`npm run mutation -- --concurrency 4`).
   concurrency: 1,
@@ -36,8 +48,8 @@ const config = {
   timeoutMS: 10_000,
   dryRunTimeoutMinutes: 20,
   reporters: ['clear-text', 'progress', 'json', 'html'],
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: `reports/mutation/${reportName}.json` },
+  htmlReporter: { fileName: `reports/mutation/${reportName}.html` },
   clearTextReporter: { reportMutants: false, reportTests: false },
   // Colours of the score table; the issue's target is 80 % to start. No `break` yet.
   thresholds: { high: 90, low: 80, break: null },
