@@ -33,6 +33,8 @@ export interface FailureRecord {
   readonly rerun: string;
   /** The corpus file holding it (absent without a corpus directory). */
   readonly corpusPath?: string;
+  /** Replays that corpus file: `npx pagelab replay [--machine-factory M] PATH` (with corpusPath). */
+  readonly replay?: string;
   /** Not in the corpus before this campaign. */
   readonly isNew: boolean;
   /** Failing runs that minimized to this signature. */

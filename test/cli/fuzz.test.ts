@@ -87,9 +87,12 @@ describe('pagelab fuzz (spawned, worker threads)', () => {
     const files = readdirSync(join(dir, 'corpus'));
     expect(files.length).toBeGreaterThan(0);
     expect(files.every((file) => /^zeroed-pages-[0-9a-f]{12}\.json$/.test(file))).toBe(true);
-    expect(result.stdout).toMatch(/\nNEW failure zeroed-pages-[0-9a-f]{12} \(\d+ ops from \d+, worker \d run \d+\): __GFP_ZERO page \d+ still holds data written by #\d+\n {2}replay: npx pagelab replay corpus\/zeroed-pages-[0-9a-f]{12}\.json\nminimized:\nmachine seed: /);
+    // The factory changes the machines, so every command printed to repeat or replay carries it.
+    const factoryFlag = `--machine-factory ${join(FIXTURES, 'never-zeroes-machine.ts')}`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expect(result.stdout).toMatch(new RegExp(`\\(repeat with: npx pagelab fuzz --seed 3 --profile buddy ${factoryFlag} --max-ops 300 --runs 6 --workers 2\\)`));
+    expect(result.stdout).toMatch(new RegExp(`\\nNEW failure zeroed-pages-[0-9a-f]{12} \\(\\d+ ops from \\d+, worker \\d run \\d+\\): __GFP_ZERO page \\d+ still holds data written by #\\d+\\n {2}replay: npx pagelab replay ${factoryFlag} corpus/zeroed-pages-[0-9a-f]{12}\\.json\\nminimized:\\nmachine seed: `));
     const entry = loadCorpusEntry(join(dir, 'corpus', files[0]!));
-    expect(entry.ok && entry.value.foundBy).toMatch(/^npx pagelab fuzz --seed 3 --profile buddy --worker \d --run \d+ --max-ops \d+$/);
+    expect(entry.ok && entry.value.foundBy).toMatch(new RegExp(`^npx pagelab fuzz --seed 3 --profile buddy ${factoryFlag} --worker \\d --run \\d+ --max-ops \\d+$`));
     const again = pagelab(dir, ...args, '--json');
     expect(again.status).toBe(0);
     const summary = JSON.parse(again.stdout) as CampaignSummary;

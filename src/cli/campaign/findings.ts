@@ -3,11 +3,11 @@ import { corpusEntryFor, writeCorpusEntry } from '../../../properties/corpus.ts'
 import type { FailureRecord, FailureTiming } from '../../../properties/campaign-summary.ts';
 import type { FoundFailure } from '../../../properties/fuzz.ts';
 import { failureId } from '../../../properties/signature.ts';
-import { rerunCommand, type CampaignPlan } from './plan.ts';
+import { replayCommand, rerunCommand, type CampaignPlan } from './plan.ts';
 
 /** Where and how failures are filed. */
 export interface FindingsOptions {
-  readonly plan: Pick<CampaignPlan, 'seed' | 'profile' | 'strategy'>;
+  readonly plan: Pick<CampaignPlan, 'seed' | 'profile' | 'strategy' | 'machineFactoryModule'>;
   /** The corpus directory (nothing is written when absent). */
   readonly corpusDir?: string;
   readonly pagelabVersion: string;
@@ -72,7 +72,7 @@ export class Findings {
     return {
       signature: found.signature, id: failureId(found.failure.invariant, found.scenario.ops), invariant: found.failure.invariant, message: found.failure.message,
       opCount: found.scenario.ops.length, originalOps: found.originalOps, worker: found.worker, run: found.run, runSeed: found.runSeed, lengthCap: found.lengthCap,
-      rerun: rerunCommand(this.options.plan, found.worker, found.run, found.lengthCap), ...(corpusPath === undefined ? {} : { corpusPath }),
+      rerun: rerunCommand(this.options.plan, found.worker, found.run, found.lengthCap), ...(corpusPath === undefined ? {} : { corpusPath, replay: replayCommand(this.options.plan, corpusPath) }),
       isNew, hits: 1, minimizeRuns: found.minimizeRuns, minimizeComplete: found.minimizeComplete, timing,
     };
   }

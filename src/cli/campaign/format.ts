@@ -41,7 +41,7 @@ function failureLines(failure: FailureRecord): string[] {
   const cut = failure.minimizeComplete ? '' : ', minimization cut short';
   return [
     `    ${failure.isNew ? 'NEW' : 'known'} ${failure.id} (${failure.opCount} ops from ${failure.originalOps}${cut}${hits}; worker ${failure.worker} run ${failure.run}): ${failure.message}`,
-    ...(failure.corpusPath === undefined ? [] : [`      replay: npx pagelab replay ${failure.corpusPath}`]),
+    ...(failure.corpusPath === undefined ? [] : [`      replay: ${failure.replay ?? `npx pagelab replay ${failure.corpusPath}`}`]),
     `      rerun:  ${failure.rerun}`,
   ];
 }

@@ -62,9 +62,19 @@ export function runShare(runs: number, workers: number, workerIndex: number): nu
   return Math.floor(runs / workers) + (workerIndex < runs % workers ? 1 : 0);
 }
 
-/** The command that re-runs one run of a campaign, at the length cap it had (with --no-swarm / --bias when the campaign generated runs that way). */
-export function rerunCommand(plan: Pick<CampaignPlan, 'seed' | 'profile' | 'strategy'>, worker: number, run: number, lengthCap: number): string {
+/** ` --machine-factory MODULE` when the campaign booted its machines with one (a replay without it boots stock machines). */
+export function machineFactoryFlag(plan: Pick<CampaignPlan, 'machineFactoryModule'>): string {
+  return plan.machineFactoryModule === undefined ? '' : ` --machine-factory ${plan.machineFactoryModule}`;
+}
+
+/** The command that re-runs one run of a campaign, at the length cap it had (with --no-swarm / --bias / --machine-factory when the campaign used them). */
+export function rerunCommand(plan: Pick<CampaignPlan, 'seed' | 'profile' | 'strategy' | 'machineFactoryModule'>, worker: number, run: number, lengthCap: number): string {
   const swarm = plan.strategy?.swarm === false ? ' --no-swarm' : '';
   const bias = plan.strategy?.bias === undefined ? '' : ` --bias ${plan.strategy.bias}`;
-  return `npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile}${swarm}${bias} --worker ${worker} --run ${run} --max-ops ${lengthCap}`;
+  return `npx pagelab fuzz --seed ${plan.seed} --profile ${plan.profile}${swarm}${bias}${machineFactoryFlag(plan)} --worker ${worker} --run ${run} --max-ops ${lengthCap}`;
+}
+
+/** The command that replays a corpus entry the campaign wrote. */
+export function replayCommand(plan: Pick<CampaignPlan, 'machineFactoryModule'>, corpusPath: string): string {
+  return `npx pagelab replay${machineFactoryFlag(plan)} ${corpusPath}`;
 }

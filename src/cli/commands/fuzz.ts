@@ -10,7 +10,7 @@ import type { FoundFailure } from '../../../properties/fuzz.ts';
 import type { MachineFactory } from '../../../properties/harness-machine.ts';
 import { Findings } from '../campaign/findings.ts';
 import { formatCampaignSummary } from '../campaign/format.ts';
-import type { CampaignPlan } from '../campaign/plan.ts';
+import { machineFactoryFlag, type CampaignPlan } from '../campaign/plan.ts';
 import { startProgress, type ProgressDisplay } from '../campaign/progress.ts';
 import { loadMachineFactory } from '../campaign/shard-host.ts';
 import { inlineSpawner, threadSpawner, type SpawnWorker } from '../campaign/spawn.ts';
@@ -198,12 +198,12 @@ function biasOf(plan: CampaignPlan): GenerationBias {
   return plan.strategy?.bias ?? defaultBias(plan.profile);
 }
 
-/** The generation flags to repeat: --no-swarm and --bias (single runs too: they change what a run draws) and --no-ramp. */
+/** The flags to repeat: --no-swarm and --bias (single runs too: they change what a run draws), --no-ramp, and --machine-factory (it changes the machines). */
 function strategyFlags(plan: CampaignPlan): string {
   const swarm = plan.strategy?.swarm === false ? ' --no-swarm' : '';
   const ramp = plan.strategy?.ramp === false && plan.budget.kind !== 'single' ? ' --no-ramp' : '';
   const bias = plan.strategy?.bias === undefined ? '' : ` --bias ${plan.strategy.bias}`;
-  return `${swarm}${ramp}${bias}`;
+  return `${swarm}${ramp}${bias}${machineFactoryFlag(plan)}`;
 }
 
 function banner(parsed: ParsedFuzz): string {
@@ -226,7 +226,7 @@ function banner(parsed: ParsedFuzz): string {
 }
 
 function failureNote(filed: FailureRecord, found: FoundFailure, json: boolean): string {
-  const replay = filed.corpusPath === undefined ? filed.rerun : `npx pagelab replay ${filed.corpusPath}`;
+  const replay = filed.replay ?? filed.rerun;
   const line = `${filed.isNew ? 'NEW' : 'known'} failure ${filed.id} (${filed.opCount} ops from ${filed.originalOps}, worker ${filed.worker} run ${filed.run}): ${filed.message}\n  replay: ${replay}\n`;
   return json ? `pagelab fuzz: ${line}` : `\n${line}minimized:\n${found.report}\n`;
 }
