@@ -41,9 +41,9 @@ export function createMachineTarget(machine: Machine): MachineTarget {
   };
 }
 
-/** The factory `pagelab sim` uses: boots the machine for `config` with Rng seed `seed`. */
-export const createMachineTraceTarget: TraceTargetFactory = (config: MachineConfig, seed: string): Result<TraceTarget> => {
-  const machine = Machine.create(config, createEnv(seed), 'machine');
+/** The factory `pagelab sim` uses: boots the machine for `config` with Rng seed `seed`; boot errors name `source`. */
+export const createMachineTraceTarget: TraceTargetFactory = (config: MachineConfig, seed: string, source = 'machine config'): Result<TraceTarget> => {
+  const machine = Machine.create(config, createEnv(seed), source);
   if (!machine.ok) return err(machine.errno, machine.detail);
   return ok(createMachineTarget(machine.value));
 };

@@ -8,9 +8,10 @@ import { SimVerbRegistry } from './sim-verbs.ts';
 /**
  * Builds a target from a validated config and a seed (the machine's Rng seed). An error is bad
  * input that only building reveals (a `cma=` the layout cannot place, ...): EINVAL/ENOMEM with a
- * one-line detail that names where it comes from.
+ * one-line detail that names where it comes from: `source`, the config file or the flags that
+ * described the machine.
  */
-export type TraceTargetFactory = (config: MachineConfig, seed: string) => Result<TraceTarget>;
+export type TraceTargetFactory = (config: MachineConfig, seed: string, source?: string) => Result<TraceTarget>;
 
 /**
  * A target with nothing behind it: every path is ENOENT, every heap is missing (`err ENOENT`, as

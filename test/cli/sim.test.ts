@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { err, ok } from '../../src/base/errno.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { SIM_TARGET_FACTORY } from '../../src/cli/wiring.ts';
 import { createConfigOnlyTarget, type TraceTargetFactory } from '../../src/trace/target-factory.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -145,6 +146,19 @@ describe('main (in process)', () => {
     expect(await main(['sim', '--annotate', 't.trace'], io, { simTargetFactory: factory })).toBe(0);
     expect(seen).toEqual([`${256 * 2 ** 20} cma=16M pagelab-sim`]);
     expect(io.out).toBe('1 sim help [VERB]: lists every sim verb with its usage, or describes one verb\n');
+  });
+
+  it('a machine that boots badly is blamed on the config file, or on the flags without one', async () => {
+    const files = {
+      't.trace': '',
+      'board.json': JSON.stringify({ banks: [{ name: 'dram0', base: 0, size: '64M', zone: 'Normal' }], cma: { areas: [{ name: 'v', size: '128M' }] } }),
+    };
+    const fromFile = fakeIo(files);
+    expect(await main(['sim', '--config', 'board.json', 't.trace'], fromFile, { simTargetFactory: SIM_TARGET_FACTORY })).toBe(2);
+    expect(fromFile.errText).toMatch(/^pagelab: board\.json: cma\.areas\[0\] \(v\): EINVAL: cma_declare_contiguous: /);
+    const fromFlags = fakeIo(files);
+    expect(await main(['sim', '--mem', '64M', '--cmdline', 'cma=128M', 't.trace'], fromFlags, { simTargetFactory: SIM_TARGET_FACTORY })).toBe(2);
+    expect(fromFlags.errText).toMatch(/^pagelab: --mem\/--cmdline: /);
   });
 
   it('a factory error is bad input: exit 2 and its detail', async () => {

@@ -1,5 +1,6 @@
 // CmaRegistry: areas from the platform and from cma=, devices with ordered fallback lists (seed 001's "kinds"), the default area.
 import { describe, expect, it } from 'vitest';
+import { CmaRegistry } from '../../src/cma/cma-registry.ts';
 import type { Machine } from '../../src/machine/machine.ts';
 import { bootRaw, expectSound } from '../contig/machine-fixtures.ts';
 
@@ -46,8 +47,35 @@ describe('CmaRegistry', () => {
     expect(got.ok).toBe(true);
     if (got.ok) expect(machine.cma.release('mfc-b', got.value, 3)).toBe(true);
     const unknown = machine.cma.alloc('nope', { pageCount: 1, alignOrder: 0 });
-    expect(unknown.ok ? 'ok' : unknown.errno).toBe('ENOENT');
+    expect(unknown).toEqual({ ok: false, errno: 'ENOENT', detail: 'no CMA area named "nope"' });
     expect(machine.cma.release('nope', 0, 1)).toBe(false);
-    expect(machine.cma.allocBulk('nope', { alignOrder: 0, order: 0, nrRequests: 1, mode: 'normal' }).errno).toBe('ENOENT');
+    expect(machine.cma.allocBulk('nope', { alignOrder: 0, order: 0, nrRequests: 1, mode: 'normal' })).toStrictEqual({ chunks: [], nrAllocated: 0, errno: 'ENOENT' });
+    expect(machine.cma.areas.map((a) => a.bitmap.usedBits())).toEqual([0, 0, 0]);
+  });
+
+  it('each area charges its pages to an owner of kind "cma" labelled with the area name', () => {
+    const machine = platform();
+    expect(machine.cma.areas.map((a) => [machine.owners.kindOf(a.owner), machine.owners.labelOf(a.owner)])).toEqual([['cma', 'mfc-a'], ['cma', 'mfc-b'], ['cma', 'reserved']]);
+  });
+
+  it('a device listing no area on a machine without cma= has no area at all: ENOMEM saying so, nothing tried', () => {
+    const machine = bootRaw({
+      banks: [{ name: 'bank0', base: 0, size: '64M', zone: 'Normal' }],
+      cma: { areas: [{ name: 'mfc-a', size: '4M' }] },
+      devices: [{ name: 'jpeg', cma: [] }],
+    });
+    expect(machine.cma.defaultArea).toBeUndefined();
+    expect(machine.cma.deviceAreas('jpeg')).toEqual({ ok: true, value: [] });
+    expect(machine.cma.deviceAlloc('jpeg', { pageCount: 1, alignOrder: 0 })).toEqual({ ok: false, errno: 'ENOMEM', detail: 'device jpeg has no CMA area' });
+    expect(machine.events.get('cma_alloc_fail')).toBe(0);
+  });
+
+  it('a registry built directly (config validation bypassed) skips a device\'s area names it does not know', () => {
+    const machine = platform();
+    const deps = { contig: machine.contig, events: machine.events, buddy: machine.buddy, user: machine.user };
+    const ranges = machine.cma.areas.map((a) => ({ name: a.name, pfnStart: a.basePfn, pfnEnd: a.pfnEnd, orderPerBit: a.orderPerBit }));
+    const registry = new CmaRegistry(ranges, [{ name: 'isp', cmaAreas: ['gone', 'mfc-b'] }], machine.owners, deps);
+    const areas = registry.deviceAreas('isp');
+    expect(areas.ok && areas.value.map((a) => a.name)).toEqual(['mfc-b']);
   });
 });

@@ -65,6 +65,11 @@ function machineConfig(options: SimOptions, io: CliIo): Result<MachineConfig> {
   });
 }
 
+/** What described the machine, for boot errors: the --config file (the flags only override it), or the flags. */
+function machineSource(options: SimOptions): string {
+  return options.config ?? '--mem/--cmdline';
+}
+
 /** Runs `pagelab sim`; every bad input becomes one `pagelab: ...` line and EXIT_USAGE. */
 export function runSimCommand(tracePath: string, options: SimOptions, deps: CliDeps): number {
   const { io } = deps;
@@ -74,7 +79,7 @@ export function runSimCommand(tracePath: string, options: SimOptions, deps: CliD
   if (!text.ok) return reportUsageError(io, text.detail);
   const statements = parseTrace(text.value, tracePath);
   if (!statements.ok) return reportUsageError(io, statements.detail);
-  const target = deps.simTargetFactory(config.value, SIM_SEED);
+  const target = deps.simTargetFactory(config.value, SIM_SEED, machineSource(options));
   if (!target.ok) return reportUsageError(io, target.detail);
   const checked = checkSimStatements(statements.value, target.value.sim, tracePath);
   if (!checked.ok) return reportUsageError(io, checked.detail);
