@@ -77,6 +77,15 @@ export function folderOf(path: string): string {
 }
 
 /**
+ * Keeps only the files of src/FOLDER: a report of `PAGELAB_MUTATION_FOLDER=FOLDER` speaks for its
+ * folder only (Stryker copies results of other files it finds in the incremental file into the
+ * report unchanged, so they are as old as that file).
+ */
+export function scopeReport(report: MutationReport, folder: string): MutationReport {
+  return new Map([...report].filter(([path]) => folderOf(path) === folder));
+}
+
+/**
  * Merges reports given oldest first: a source file takes its mutants from the last report that has
  * it, so a fresh run of one folder replaces that folder's older results and nothing else.
  */

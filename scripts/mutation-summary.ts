@@ -1,14 +1,18 @@
 // `npm run mutation:summary [-- [--survivors src/FOLDER] [DIR]]`: the per-folder mutation-score table from every Stryker JSON report in reports/mutation/ (newest report wins per source file), or one folder's undetected mutants.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mergeReports, parseMutationReport, renderScores, scoresByFolder, undetectedMutants, type MutationReport } from './mutation-score.ts';
+import { folderOf, mergeReports, parseMutationReport, renderScores, scopeReport, scoresByFolder, undetectedMutants, type MutationReport } from './mutation-score.ts';
 
 function reportsOldestFirst(dir: string): { name: string; report: MutationReport; modified: Date }[] {
   const names = readdirSync(dir).filter((name) => name.endsWith('.json'));
   const reports = names.map((name) => {
     const path = join(dir, name);
-    return { name, report: parseMutationReport(readFileSync(path, 'utf8'), path), modified: statSync(path).mtime };
+    const report = parseMutationReport(readFileSync(path, 'utf8'), path);
+    // reports/mutation/cma.json comes from PAGELAB_MUTATION_FOLDER=cma; mutation.json (all of src/) and others count whole.
+    const folder = `src/${basename(name, '.json')}`;
+    const scoped = [...report.keys()].some((file) => folderOf(file) === folder) ? scopeReport(report, folder) : report;
+    return { name, report: scoped, modified: statSync(path).mtime };
   });
   return reports.sort((a, b) => a.modified.getTime() - b.modified.getTime());
 }

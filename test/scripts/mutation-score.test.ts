@@ -1,6 +1,6 @@
 // The per-folder mutation-score tally of scripts/mutation-score.ts: Stryker's score formula, newest report wins per file, bad reports named.
 import { describe, expect, it } from 'vitest';
-import { folderOf, mergeReports, parseMutationReport, renderScores, scoresByFolder, undetectedMutants } from '../../scripts/mutation-score.ts';
+import { folderOf, mergeReports, parseMutationReport, renderScores, scopeReport, scoresByFolder, undetectedMutants } from '../../scripts/mutation-score.ts';
 
 function reportText(files: Record<string, string[]>): string {
   return JSON.stringify({
@@ -51,6 +51,13 @@ describe('mergeReports', () => {
     const merged = mergeReports([old, fresh]);
     expect(merged.get('src/cma/a.ts')?.map((m) => m.status)).toEqual(['Killed']);
     expect(merged.get('src/buddy/b.ts')?.map((m) => m.status)).toEqual(['Killed']);
+  });
+});
+
+describe('scopeReport', () => {
+  it('keeps one folder: a folder run re-emits other files from its incremental file unchanged', () => {
+    const report = parseMutationReport(reportText({ 'src/cma/a.ts': ['Killed'], 'src/buddy/b.ts': ['Survived'] }), 'cma.json');
+    expect([...scopeReport(report, 'src/cma').keys()]).toEqual(['src/cma/a.ts']);
   });
 });
 
