@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createPageAllocator } from '../../src/buddy/page-allocator.ts';
 import { zoneHighsize } from '../../src/buddy/zone.ts';
 import { createEnv } from '../../src/env/env.ts';
+import { GFP_KERNEL } from '../../src/mem/gfp.ts';
+import { MIGRATE_MOVABLE } from '../../src/mem/migratetype.ts';
 import { Owners } from '../../src/mem/owners.ts';
 import type { PlatformLayout } from '../../src/mem/platform.ts';
 import { VmEvents } from '../../src/mem/vm-events.ts';
@@ -28,10 +30,12 @@ describe('the layout contract', () => {
     ['overlapping banks', layout({ banks: [bank('a', 0, 'Normal', 0, 1024), bank('b', 0, 'Normal', 512, 2048)] }), /banks a and b overlap/],
     ['an empty reservation', layout({ banks: [ram], reserved: [{ label: 'r', pfnStart: 8, pfnEnd: 8 }] }), /reserved range r is not inside one bank/],
     ['a reservation outside the banks', layout({ banks: [ram], reserved: [{ label: 'r', pfnStart: 4000, pfnEnd: 5000 }] }), /reserved range r is not inside one bank/],
+    ['a reservation starting below its bank', layout({ banks: [bank('hi', 0, 'Normal', 1024, 4096)], reserved: [{ label: 'r', pfnStart: 512, pfnEnd: 1536 }] }), /reserved range r is not inside one bank/],
     ['a CMA area starting mid-pageblock', layout({ banks: [ram], cma: [cma('c', 256, 1024)] }), /CMA area c is not pageblock aligned/],
     ['a CMA area ending mid-pageblock', layout({ banks: [ram], cma: [cma('c', 512, 768)] }), /CMA area c is not pageblock aligned/],
     ['an empty CMA area', layout({ banks: [ram], cma: [cma('c', 512, 512)] }), /CMA area c is not pageblock aligned/],
     ['a CMA area outside the banks', layout({ banks: [ram], cma: [cma('c', 3584, 4608)] }), /CMA area c is not inside one bank/],
+    ['a CMA area starting below its bank', layout({ banks: [bank('hi', 0, 'Normal', 1024, 4096)], cma: [cma('c', 512, 1536)] }), /CMA area c is not inside one bank/],
     ['a CMA area over a reservation', layout({ banks: [ram], reserved: [{ label: 'r', pfnStart: 600, pfnEnd: 601 }], cma: [cma('c', 512, 1024)] }), /CMA area c overlaps a reserved range/],
     ['overlapping CMA areas', layout({ banks: [ram], cma: [cma('c', 0, 1024), cma('d', 512, 1536)] }), /CMA areas c and d overlap/],
     ['a negative min_free_kbytes', layout({ banks: [ram], minFreeKbytes: -1 }), /bad min_free_kbytes -1/],
@@ -43,6 +47,23 @@ describe('the layout contract', () => {
   it('accepts min_free_kbytes 0 (no min watermark)', () => {
     const { allocator } = rig(layout({ banks: [ram], minFreeKbytes: 0 }));
     expect(allocator.zones[0]!.minWatermark).toBe(0);
+  });
+});
+
+describe('pageblocks and watermarks at boot', () => {
+  it('a bank ending mid-pageblock still gets its last, partial pageblock MIGRATE_MOVABLE (memmap_init_range)', () => {
+    const { allocator } = rig(layout({ banks: [bank('ram', 0, 'Normal', 256, 1124)] }));
+    expect([allocator.pageblockMigratetype(600), allocator.pageblockMigratetype(1123)]).toEqual([MIGRATE_MOVABLE, MIGRATE_MOVABLE]);
+    expect(allocator.freeBlockCovering(1123)).toEqual({ headPfn: 1120, order: 2 });
+    expect(allocator.freeBlockCount(0, 2, MIGRATE_MOVABLE)).toBe(1);
+  });
+
+  it('a machine whose every page is reserved boots with zero watermarks and fails every allocation', () => {
+    const r = rig(layout({ pageCount: 4096, reserved: [{ label: 'all', pfnStart: 0, pfnEnd: 4096 }] }));
+    const zone = r.allocator.zones[0]!;
+    expect(zone.managedPages).toBe(0);
+    expect(zone.watermarks).toEqual([0, 0, 0]);
+    expect(r.allocator.allocPages(GFP_KERNEL, 0, { owner: r.owner }).ok).toBe(false);
   });
 });
 
