@@ -93,7 +93,9 @@ export function migratePages(deps: MigrateDeps, sources: readonly Pfn[], allocTa
     const pfn = sources[i] as Pfn;
     const target = allocTarget(pfn, table.owner[table.pageIndex(pfn)] as number);
     if (target === NO_PAGE) {
-      deps.events.count('pgmigrate_fail', sources.length - i);
+      // Why 1: 6.1's -ENOMEM case adds the failing page (plus this pass's retry pages, counted here as
+      // they failed) to PGMIGRATE_FAIL and gives up; the pages it never tried are not failures.
+      deps.events.count('pgmigrate_fail');
       return { migrated, remaining: [...remaining, ...sources.slice(i)], errno: 'ENOMEM' };
     }
     if (busyReason(deps, pfn) !== undefined) {

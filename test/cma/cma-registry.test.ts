@@ -53,7 +53,7 @@ describe('CmaRegistry', () => {
     expect(machine.cma.areas.map((a) => a.bitmap.usedBits())).toEqual([0, 0, 0]);
   });
 
-  it('each area charges its pages to an owner of kind "cma" labelled with the area name', () => {
+  it('each area\'s default owner, whom its cma_alloc pages are charged to, is of kind "cma" and labelled with the area name', () => {
     const machine = platform();
     expect(machine.cma.areas.map((a) => [machine.owners.kindOf(a.owner), machine.owners.labelOf(a.owner)])).toEqual([['cma', 'mfc-a'], ['cma', 'mfc-b'], ['cma', 'reserved']]);
   });

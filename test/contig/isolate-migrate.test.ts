@@ -138,4 +138,12 @@ describe('migrate_pages', () => {
     expect(none).toEqual({ migrated: 0, remaining: [pfns[3]], errno: 'ENOMEM' });
     expectSound(machine);
   });
+
+  it('no target counts one PGMIGRATE_FAIL, for the page that needed it, not for the pages never tried (6.1 migrate_pages -ENOMEM)', () => {
+    const machine = bootDefault('64M', '');
+    const pfns = pfnsOf(machine, mapUser(machine, 3));
+    const deps = { buddy: machine.buddy, user: machine.user, faults: machine.env.faults, events: machine.events };
+    expect(migratePages(deps, pfns, () => NO_PAGE, 0)).toEqual({ migrated: 0, remaining: pfns, errno: 'ENOMEM' });
+    expect(machine.events.get('pgmigrate_fail')).toBe(1);
+  });
 });
