@@ -3,13 +3,15 @@
  * PAGELAB_MUTATION_FOLDER=cma narrows a run to src/cma/ with its own incremental file and report
  * (reports/mutation/cma.json), so folders can be run one at a time on a small machine and their
  * results kept side by side; `npm run mutation:summary` prints the per-folder table from them.
+ * A list (`buddy,cma`) shares one dry run: report and incremental file `buddy+cma`.
  * Unset: all of src/ (minus the CLI glue), reports/mutation/mutation.json.
  */
-const folder = process.env.PAGELAB_MUTATION_FOLDER;
-if (folder !== undefined && !/^[a-z]+$/.test(folder)) {
-  throw new Error(`PAGELAB_MUTATION_FOLDER: expected a folder name under src/ such as "cma", got ${JSON.stringify(folder)}`);
+const folderList = process.env.PAGELAB_MUTATION_FOLDER;
+if (folderList !== undefined && !/^[a-z]+(,[a-z]+)*$/.test(folderList)) {
+  throw new Error(`PAGELAB_MUTATION_FOLDER: expected folder names under src/ such as "cma" or "buddy,cma", got ${JSON.stringify(folderList)}`);
 }
-const reportName = folder ?? 'mutation';
+const folders = folderList?.split(',');
+const reportName = folders?.join('+') ?? 'mutation';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {
@@ -24,7 +26,7 @@ const config = {
   // Everything in src/ but the CLI glue (argument parsing, process spawning, terminal and file IO
   // of src/cli/, exercised by test/cli/ through child processes, which Stryker cannot see into) and
   // files that hold only types (nothing to mutate).
-  mutate: [folder === undefined ? 'src/**/*.ts' : `src/${folder}/**/*.ts`, '!src/cli/**', '!src/mem/platform.ts'],
+  mutate: [...(folders === undefined ? ['src/**/*.ts'] : folders.map((folder) => `src/${folder}/**/*.ts`)), '!src/cli/**', '!src/mem/platform.ts'],
   // Not needed by the in-process tests; keeps the sandbox copy small.
   ignorePatterns: ['/coverage', '/tmp_scratch', '/bench', '/docs', '/examples', '/.stryker'],
   // Each mutant runs only the tests that executed its code in the dry run.
