@@ -10,41 +10,8 @@ import {
   dmaContiguousReserve,
   type CmaReserveContext,
 } from '../../src/cma/cma-reserve.ts';
-import type { BankLayout, CmaRange, ReservedRange } from '../../src/mem/platform.ts';
-
-const M = 2 ** 20;
-const G = 2 ** 30;
-
-function bank(name: string, startBytes: number, endBytes: number, zoneKind: BankLayout['zoneKind'] = 'Normal'): BankLayout {
-  return { name, node: 0, zoneKind, pfnStart: startBytes / PAGE_SIZE, pfnEnd: endBytes / PAGE_SIZE };
-}
-
-function reservation(label: string, startBytes: number, endBytes: number): ReservedRange {
-  return { label, pfnStart: startBytes / PAGE_SIZE, pfnEnd: endBytes / PAGE_SIZE };
-}
-
-function area(name: string, startBytes: number, sizeBytes: number): CmaRange {
-  return { name, pfnStart: startBytes / PAGE_SIZE, pfnEnd: (startBytes + sizeBytes) / PAGE_SIZE, orderPerBit: 0 };
-}
-
-/** A 1 GiB machine with the kernel image at [1 MiB, 33 MiB). */
-const small: CmaReserveContext = {
-  banks: [bank('ram', 0, G)],
-  reserved: [reservation('kernel', M, 33 * M)],
-  cmaAreas: [],
-};
-
-/** An 8 GiB machine: DMA32 below 4 GiB, Normal above. */
-const big: CmaReserveContext = {
-  banks: [bank('low', 0, 4 * G, 'DMA32'), bank('high', 4 * G, 8 * G)],
-  reserved: [reservation('kernel', M, 33 * M)],
-  cmaAreas: [],
-};
-
-function placedAt(result: Result<CmaRange>): number {
-  if (!result.ok) throw new Error(`${result.errno}: ${result.detail}`);
-  return result.value.pfnStart * PAGE_SIZE;
-}
+import type { CmaRange } from '../../src/mem/platform.ts';
+import { area, bank, big, G, M, placedAt, reservation, small } from './cma-reserve-fixtures.ts';
 
 function errnoOf(result: Result<unknown>): string {
   return result.ok ? 'ok' : result.errno;
