@@ -3,19 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { StateHasher } from '../../src/base/hash.ts';
 import { cmaAlloc, CmaArea, cmaRelease } from '../../src/cma/cma-area.ts';
 import { CmaBitmap, cmaBitmapAlignedMask, cmaBitmapAlignedOffset, cmaBitmapMaxno, cmaBitmapPagesToBits } from '../../src/cma/cma-bitmap.ts';
-import { cmaAllocBulk, type CmaBulkDeps } from '../../src/cma/cma-bulk.ts';
-import type { Machine } from '../../src/machine/machine.ts';
+import { cmaAllocBulk } from '../../src/cma/cma-bulk.ts';
 import { bootDefault, mapUser } from '../contig/machine-fixtures.ts';
-
-function deps(machine: Machine): CmaBulkDeps {
-  return { contig: machine.contig, events: machine.events, buddy: machine.buddy, user: machine.user };
-}
-
-function reserved(machine: Machine): CmaArea {
-  const area = machine.cma.area('reserved');
-  if (area === undefined) throw new Error('no reserved area');
-  return area;
-}
+import { deps, reserved } from './cma-fixtures.ts';
 
 describe('the bitmap arithmetic takes non-negative integers only', () => {
   it.each([

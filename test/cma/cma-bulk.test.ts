@@ -1,19 +1,10 @@
 // cma_alloc_bulk (Minchan Kim, Nov 2020): best effort, whole-chunk skipping after EBUSY, partial nr_allocated, fast vs normal, disjoint aligned chunks.
 import { describe, expect, it } from 'vitest';
-import { cmaAllocBulk, type CmaBulkDeps } from '../../src/cma/cma-bulk.ts';
+import { cmaAllocBulk } from '../../src/cma/cma-bulk.ts';
 import { cmaAlloc, cmaRelease, type CmaArea } from '../../src/cma/cma-area.ts';
 import type { Machine } from '../../src/machine/machine.ts';
 import { bootDefault, expectSound, expectTagsIntact, mapUser, PB, pfnsOf, tagAll } from '../contig/machine-fixtures.ts';
-
-function deps(machine: Machine): CmaBulkDeps {
-  return { contig: machine.contig, events: machine.events, buddy: machine.buddy, user: machine.user };
-}
-
-function area(machine: Machine): CmaArea {
-  const found = machine.cma.area('reserved');
-  if (found === undefined) throw new Error('no reserved area');
-  return found;
-}
+import { deps, reserved } from './cma-fixtures.ts';
 
 /** 64 MiB with cma=32M: 16 pageblocks of CMA, where movable pages go first. */
 function machineWithPinnedBlock(): { machine: Machine; pinnedBlock: number; user: number } {
@@ -37,7 +28,7 @@ function expectChunksValid(a: CmaArea, chunks: readonly number[], order: number)
 describe('cma_alloc_bulk', () => {
   it('skips the pageblock holding a pinned page and returns the rest: nr_allocated 15 of 16, EBUSY', () => {
     const { machine, pinnedBlock, user } = machineWithPinnedBlock();
-    const a = area(machine);
+    const a = reserved(machine);
     const result = cmaAllocBulk(a, deps(machine), { alignOrder: 9, order: 9, nrRequests: 16, mode: 'normal' });
     expect([result.nrAllocated, result.errno]).toEqual([15, 'EBUSY']);
     expect(result.chunks).not.toContain(pinnedBlock);
@@ -51,7 +42,7 @@ describe('cma_alloc_bulk', () => {
 
   it('after EBUSY skips the whole chunk (a pageblock for order 4), where cma_alloc would step by mask + 1 into the same block', () => {
     const { machine, pinnedBlock } = machineWithPinnedBlock();
-    const a = area(machine);
+    const a = reserved(machine);
     const result = cmaAllocBulk(a, deps(machine), { alignOrder: 4, order: 4, nrRequests: 16 * 32, mode: 'normal' });
     expect([result.nrAllocated, result.errno]).toEqual([15 * 32, 'EBUSY']);
     expect(result.chunks.filter((pfn) => pfn >= pinnedBlock && pfn < pinnedBlock + PB)).toEqual([]);
@@ -63,7 +54,7 @@ describe('cma_alloc_bulk', () => {
 
   it('succeeds (no errno) exactly when every chunk was allocated; the search continues past a busy block', () => {
     const { machine, pinnedBlock } = machineWithPinnedBlock();
-    const a = area(machine);
+    const a = reserved(machine);
     const result = cmaAllocBulk(a, deps(machine), { alignOrder: 9, order: 9, nrRequests: 4, mode: 'normal' });
     expect([result.nrAllocated, result.errno]).toEqual([4, undefined]);
     expect(result.chunks).not.toContain(pinnedBlock);
@@ -78,7 +69,7 @@ describe('cma_alloc_bulk', () => {
       const blocks = new Set(pfns.map((pfn) => pfn - (pfn % PB)));
       expect(blocks.size).toBe(1);
       machine.env.faults.arm('transient_pin', 10_000);
-      const result = cmaAllocBulk(area(machine), deps(machine), { alignOrder: 9, order: 9, nrRequests: 16, mode });
+      const result = cmaAllocBulk(reserved(machine), deps(machine), { alignOrder: 9, order: 9, nrRequests: 16, mode });
       expect([result.nrAllocated, result.errno]).toEqual([15, 'EBUSY']);
       expect(machine.env.faults.firedCount('transient_pin')).toBe(tries * pfns.length);
       expectSound(machine);
@@ -87,7 +78,7 @@ describe('cma_alloc_bulk', () => {
 
   it('drains per-CPU lists once up front even in fast mode, so pages released a moment ago do not block it', () => {
     const machine = bootDefault();
-    const a = area(machine);
+    const a = reserved(machine);
     const single = cmaAlloc(a, deps(machine), { pageCount: 64, alignOrder: 0 });
     expect(single.ok).toBe(true);
     cmaRelease(a, deps(machine), a.basePfn, 64);
@@ -98,8 +89,8 @@ describe('cma_alloc_bulk', () => {
 
   it('asks for more than the area holds: returns what fits with EBUSY', () => {
     const machine = bootDefault();
-    const result = cmaAllocBulk(area(machine), deps(machine), { alignOrder: 10, order: 10, nrRequests: 5, mode: 'normal' });
+    const result = cmaAllocBulk(reserved(machine), deps(machine), { alignOrder: 10, order: 10, nrRequests: 5, mode: 'normal' });
     expect([result.nrAllocated, result.errno]).toEqual([4, 'EBUSY']);
-    expectChunksValid(area(machine), result.chunks, 10);
+    expectChunksValid(reserved(machine), result.chunks, 10);
   });
 });

@@ -1,19 +1,9 @@
 // What a failed cma_alloc reports (the step of Linux 6.1 mm/cma.c it stopped at, and alloc_contig_range's reason), a fresh area's state, and cma_alloc_bulk's count-0 return before its up-front drains.
 import { describe, expect, it } from 'vitest';
-import { cmaAlloc, cmaRelease, type CmaArea, type CmaDeps } from '../../src/cma/cma-area.ts';
-import { cmaAllocBulk, type CmaBulkDeps } from '../../src/cma/cma-bulk.ts';
-import type { Machine } from '../../src/machine/machine.ts';
+import { cmaAlloc, cmaRelease } from '../../src/cma/cma-area.ts';
+import { cmaAllocBulk } from '../../src/cma/cma-bulk.ts';
 import { bootDefault, expectSound, mapUser, PB } from '../contig/machine-fixtures.ts';
-
-function deps(machine: Machine): CmaBulkDeps & CmaDeps {
-  return { contig: machine.contig, events: machine.events, buddy: machine.buddy, user: machine.user };
-}
-
-function reserved(machine: Machine): CmaArea {
-  const area = machine.cma.area('reserved');
-  if (area === undefined) throw new Error('no reserved area');
-  return area;
-}
+import { deps, reserved } from './cma-fixtures.ts';
 
 describe('a fresh CMA area', () => {
   it('has no bits used, no counted pages and no probes before its first cma_alloc', () => {
