@@ -101,7 +101,8 @@ export function formatGfp(gfp: Gfp): string {
   const parts: string[] = [];
   let rest = gfp;
   for (const [name, value] of GFP_NAMES) {
-    if (value !== 0 && ((rest & value) >>> 0) === value && name !== '__GFP_RECLAIM') {
+    // Why no __GFP_RECLAIM guard: GFP_NOIO (same value) comes first, then the two single reclaim bits, so it never matches.
+    if (value !== 0 && ((rest & value) >>> 0) === value) {
       parts.push(name);
       rest = (rest & ~value) >>> 0;
     }

@@ -147,8 +147,11 @@ describe('formatGfp', () => {
 describe('gfp_t is 32 bits', () => {
   it('parseGfp refuses a numeric mask above 32 bits instead of dropping the high bits', () => {
     const result = parseGfp('0x100000cc0');
-    expect(result.ok).toBe(false);
-    expect(result.ok ? '' : result.detail).toMatch(/0x100000cc0.*32-bit gfp_t/);
+    expect(result).toEqual({ ok: false, errno: 'EINVAL', detail: 'gfp mask "0x100000cc0" in "0x100000cc0" does not fit the 32-bit gfp_t' });
+  });
+
+  it('parseGfp takes the largest 32-bit mask, 0xffffffff', () => {
+    expect(parseGfp('0xffffffff')).toEqual({ ok: true, value: 0xffff_ffff });
   });
 
   it('bit 31 stays a positive mask and formats as hex', () => {

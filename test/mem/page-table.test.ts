@@ -77,7 +77,59 @@ describe('PageTable', () => {
     expect(digest(a)).not.toBe(digest(b));
   });
 
-  it('refuses PFNs at or beyond 2^31 (buddy arithmetic is 32-bit)', () => {
-    expect(() => new PageTable(2 ** 31 - 10, 2 ** 31 + 10)).toThrow(/2\^31/);
+  it('refuses PFNs beyond 2^31 (buddy arithmetic is 32-bit) and takes a table ending exactly there', () => {
+    expect(() => new PageTable(2 ** 31 - 10, 2 ** 31 + 10)).toThrow('pfn 2147483658 beyond 2^31 (8 TiB of 4 KiB pages)');
+    expect(new PageTable(2 ** 31 - 1024, 2 ** 31).pageCount).toBe(1024);
+  });
+
+  it('refuses a negative, fractional or empty range, naming it', () => {
+    for (const [pfnBase, pfnEnd] of [[-512, 512], [0.5, 512], [512, 512], [512, 100]] as const) {
+      expect(() => new PageTable(pfnBase, pfnEnd)).toThrow(`bad page table range [${pfnBase}, ${pfnEnd})`);
+    }
+  });
+});
+
+describe('PageTable above PFN 0 (RAM starting at 2 GiB, as on many ARM boards)', () => {
+  const pfnBase = 0x80000;
+
+  it('sizes its pageblock array from the first pageblock it covers', () => {
+    const table = new PageTable(pfnBase, pfnBase + 1024);
+    expect(table.pageblockBase).toBe(pfnBase / 512);
+    expect(table.byteLength()).toBe(27 * 1024 + 2);
+  });
+
+  it('keeps each pageblock migratetype in its own slot', () => {
+    const table = new PageTable(pfnBase + 100, pfnBase + 2048);
+    table.setPageblockMigratetype(pfnBase + 1024, MIGRATE_CMA);
+    expect([...table.pageblockMt]).toEqual([MIGRATE_UNMOVABLE, MIGRATE_UNMOVABLE, MIGRATE_CMA, MIGRATE_UNMOVABLE]);
+    expect(table.pageblockMigratetype(pfnBase + 1535)).toBe(MIGRATE_CMA);
+    expect(() => table.setPageblockMigratetype(pfnBase, MIGRATE_CMA)).toThrow(`bad pageblock update pfn ${pfnBase} mt ${MIGRATE_CMA}`);
+  });
+
+  it('marks exactly the pages of each range, indexed from the base', () => {
+    const table = new PageTable(pfnBase, pfnBase + 64);
+    table.markState(pfnBase + 4, pfnBase + 20, PAGE_FREE);
+    table.markState(pfnBase + 20, pfnBase + 20, PAGE_RESERVED);
+    table.markAllocated(pfnBase + 8, 4, 5);
+    table.markHead(pfnBase + 8, 2, 1, PG_HEAD);
+    table.setFlags(pfnBase + 8, 4, PG_MOVABLE);
+    table.content.fill(9);
+    table.zeroContent(pfnBase + 9, 2);
+    table.markPcp(pfnBase + 16, 2);
+    const slice = (array: ArrayLike<number>): number[] => Array.from(array).slice(2, 22);
+    const [A, F, P, X] = [PAGE_ABSENT, PAGE_FREE, PAGE_PCP, PAGE_ALLOCATED];
+    expect(slice(table.state)).toEqual([A, A, F, F, F, F, X, X, X, X, F, F, F, F, P, P, F, F, A, A]);
+    expect(slice(table.owner)).toEqual([0, 0, 0, 0, 0, 0, 5, 5, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(slice(table.order)).toEqual([0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(slice(table.flags)).toEqual([0, 0, 0, 0, 0, 0, PG_HEAD | PG_MOVABLE, PG_MOVABLE, PG_MOVABLE, PG_MOVABLE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(slice(table.content)).toEqual([9, 9, 9, 9, 9, 9, 9, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]);
+  });
+
+  it('refuses ranges that start below the base, end past the table or run backwards', () => {
+    const table = new PageTable(pfnBase, pfnBase + 64);
+    for (const [pfnStart, pfnEnd] of [[pfnBase - 1, pfnBase + 4], [pfnBase, pfnBase + 65], [pfnBase + 8, pfnBase + 4]]) {
+      expect(() => table.markState(pfnStart!, pfnEnd!, PAGE_FREE)).toThrow(`bad range [${pfnStart}, ${pfnEnd})`);
+    }
+    expect([...table.state].every((state) => state === PAGE_ABSENT)).toBe(true);
   });
 });
