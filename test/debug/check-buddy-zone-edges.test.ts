@@ -4,7 +4,7 @@ import { freeListSlot } from '../../src/buddy/free-area.ts';
 import { orderToPindex } from '../../src/buddy/pcp.ts';
 import { checkBuddy } from '../../src/debug/check-buddy.ts';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from '../../src/mem/gfp.ts';
-import { MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_TYPES, MIGRATE_UNMOVABLE } from '../../src/mem/migratetype.ts';
+import { MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_TYPES, MIGRATE_UNMOVABLE, type Migratetype } from '../../src/mem/migratetype.ts';
 import { PAGE_ALLOCATED, PAGE_FREE, PAGE_PCP, PG_COMPOUND, PG_HEAD } from '../../src/mem/page-state.ts';
 import { bank, freeListPfns, layout, mib, rig, type Rig } from '../buddy/buddy-fixtures.ts';
 
@@ -20,7 +20,7 @@ function violationsOf(r: Rig, zoneIndex: number): string[] {
 }
 
 /** Replaces zone 0's order-10 block at PFN 0 (a 2048-page machine) by two order-9 halves on the lists of their pageblocks. */
-function splitFirstBlock(r: Rig, halfMts: [number, number], order = 9): void {
+function splitFirstBlock(r: Rig, halfMts: [Migratetype, Migratetype], order = 9): void {
   const area = r.allocator.zones[0]!.freeArea;
   area.delFromFreeList(0);
   for (const [half, mt] of halfMts.entries()) {
