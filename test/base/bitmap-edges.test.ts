@@ -1,18 +1,7 @@
 // Bitmap edge cases (src/base/bitmap.ts): word boundaries, partial last words, size/bitCount limits and the exact misuse-assert messages.
 import { describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/base/assert.ts';
 import { Bitmap } from '../../src/base/bitmap.ts';
-
-/** The message of the AssertionError `fn` throws; anything else thrown (or no throw) fails the test. */
-function assertionMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AssertionError) return error.message;
-    throw error;
-  }
-  throw new Error('expected an AssertionError, nothing was thrown');
-}
+import { assertionMessage } from './assertion-message.ts';
 
 /** The reference: a plain boolean array. */
 function modelNext(bits: readonly boolean[], size: number, start: number, want: boolean): number {

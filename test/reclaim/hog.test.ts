@@ -7,6 +7,7 @@ import { __GFP_NOWARN, GFP_NOWAIT } from '../../src/mem/gfp.ts';
 import { HOG_INTERLEAVE_PAGES, MemoryHog, type HogGrowOptions } from '../../src/reclaim/hog.ts';
 import { expectSound } from '../contig/machine-fixtures.ts';
 import { freePages } from '../heaps/heap-fixtures.ts';
+import { hogOf } from './reclaim-fixtures.ts';
 
 function bootMachine(mem: string, cmdline = '', extra: Record<string, unknown> = {}, seed = 'hog'): Machine {
   const config = parseMachineConfig({ banks: [{ name: 'dram0', base: 0, size: mem, zone: 'Normal' }], cmdline, ...extra }, 'test');
@@ -14,10 +15,6 @@ function bootMachine(mem: string, cmdline = '', extra: Record<string, unknown> =
   const machine = Machine.create(config.value, createEnv(seed), 'test');
   if (!machine.ok) throw new Error(machine.detail);
   return machine.value;
-}
-
-function hogOf(machine: Machine, name = 'app'): MemoryHog {
-  return new MemoryHog(name, { user: machine.user, pins: machine.pins, owners: machine.owners, table: machine.buddy.table, rng: machine.env.rng.fork(`hog:${name}`) });
 }
 
 function grown(hog: MemoryHog, pages: number, options: HogGrowOptions): void {

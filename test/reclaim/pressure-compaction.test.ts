@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Order } from '../../src/base/units.ts';
 import type { Gfp } from '../../src/mem/gfp.ts';
 import type { Machine } from '../../src/machine/machine.ts';
-import { MemoryHog } from '../../src/reclaim/hog.ts';
+import { hogOf } from './reclaim-fixtures.ts';
 import type { PressureReport } from '../../src/reclaim/pressure.ts';
 import type { ShrinkControl } from '../../src/reclaim/shrinker.ts';
 import { alloc, boot, KiB } from '../heaps/heap-fixtures.ts';
@@ -14,7 +14,7 @@ import { alloc, boot, KiB } from '../heaps/heap-fixtures.ts';
  */
 function pooledAndFragmented(): Machine {
   const machine = boot({ memMiB: 64, heaps: { system: { pool: 'shrinker' } } });
-  const hog = new MemoryHog('app', { user: machine.user, pins: machine.pins, owners: machine.owners, table: machine.buddy.table, rng: machine.env.rng.fork('hog:app') });
+  const hog = hogOf(machine);
   const grown = hog.grow(Math.floor(machine.buddy.nrFreePages() * 0.49), { pattern: 'interleave', pinnedFraction: 0.005, longtermFraction: 0.5 });
   if (!grown.ok) throw new Error(grown.detail);
   alloc(machine, 'system', 960 * KiB).close();

@@ -2,27 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { GFP_KERNEL } from '../../src/mem/gfp.ts';
 import { VmEvents } from '../../src/mem/vm-events.ts';
-import { DEF_PRIORITY, SHRINK_BATCH, SHRINK_EMPTY, SHRINK_STOP, ShrinkerRegistry, type ShrinkControl, type Shrinker } from '../../src/reclaim/shrinker.ts';
-
-/** A cache of `objects` that records every scan_objects request. */
-function cache(name: string, objects: number, options: { batch?: number; seeks?: number; stopAfter?: number } = {}): Shrinker & { left: number; scans: number[] } {
-  const state = {
-    name,
-    left: objects,
-    scans: [] as number[],
-    ...(options.batch === undefined ? {} : { batch: options.batch }),
-    ...(options.seeks === undefined ? {} : { seeks: options.seeks }),
-    countObjects: (_sc: ShrinkControl) => state.left,
-    scanObjects: (sc: ShrinkControl) => {
-      state.scans.push(sc.nrToScan);
-      if (options.stopAfter !== undefined && state.scans.length > options.stopAfter) return SHRINK_STOP;
-      const freed = Math.min(sc.nrToScan, state.left);
-      state.left -= freed;
-      return freed;
-    },
-  };
-  return state;
-}
+import { DEF_PRIORITY, SHRINK_BATCH, SHRINK_EMPTY, ShrinkerRegistry, type Shrinker } from '../../src/reclaim/shrinker.ts';
+import { cache } from './reclaim-fixtures.ts';
 
 describe('ShrinkerRegistry', () => {
   it('visits shrinkers in registration order; names are unique; unregister forgets one', () => {

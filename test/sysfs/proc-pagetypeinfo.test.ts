@@ -4,14 +4,7 @@ import { freeListSlot } from '../../src/buddy/free-area.ts';
 import { MIGRATE_MOVABLE } from '../../src/mem/migratetype.ts';
 import { formatPagetypeinfo } from '../../src/sysfs/proc-pagetypeinfo.ts';
 import { bank, layout, rig } from '../buddy/buddy-fixtures.ts';
-
-const HEADER = 'Page block order: 9\nPages per block:  512\n\n'
-  + 'Free pages count per migrate type at order       0      1      2      3      4      5      6      7      8      9     10 \n';
-const BLOCKS_HEADER = '\nNumber of blocks type     Unmovable      Movable  Reclaimable   HighAtomic          CMA      Isolate \n';
-
-function freeLine(node: number, zone: string, type: string, counts: number[]): string {
-  return `Node ${String(node).padStart(4)}, zone ${zone.padStart(8)}, type ${type.padStart(12)} ${counts.map((c) => `${String(c).padStart(6)} `).join('')}\n`;
-}
+import { PAGETYPEINFO_BLOCKS_HEADER, PAGETYPEINFO_HEADER, pagetypeinfoFreeLine } from './sysfs-fixtures.ts';
 
 describe('/proc/pagetypeinfo', () => {
   it('prints the free counts per migratetype and the pageblock counts', () => {
@@ -19,14 +12,14 @@ describe('/proc/pagetypeinfo', () => {
     const zeros = new Array(11).fill(0);
     const tens = (n: number): number[] => [...zeros.slice(0, 10), n];
     expect(formatPagetypeinfo(r.allocator)).toBe(
-      HEADER
-      + freeLine(0, 'Normal', 'Unmovable', zeros)
-      + freeLine(0, 'Normal', 'Movable', tens(3))
-      + freeLine(0, 'Normal', 'Reclaimable', zeros)
-      + freeLine(0, 'Normal', 'HighAtomic', zeros)
-      + freeLine(0, 'Normal', 'CMA', tens(1))
-      + freeLine(0, 'Normal', 'Isolate', zeros)
-      + BLOCKS_HEADER
+      PAGETYPEINFO_HEADER
+      + pagetypeinfoFreeLine(0, 'Normal', 'Unmovable', zeros)
+      + pagetypeinfoFreeLine(0, 'Normal', 'Movable', tens(3))
+      + pagetypeinfoFreeLine(0, 'Normal', 'Reclaimable', zeros)
+      + pagetypeinfoFreeLine(0, 'Normal', 'HighAtomic', zeros)
+      + pagetypeinfoFreeLine(0, 'Normal', 'CMA', tens(1))
+      + pagetypeinfoFreeLine(0, 'Normal', 'Isolate', zeros)
+      + PAGETYPEINFO_BLOCKS_HEADER
       + 'Node 0, zone   Normal            0            6            0            0            2            0 \n',
     );
   });
