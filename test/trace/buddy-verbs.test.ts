@@ -1,27 +1,8 @@
 // The page-allocator sim verbs end to end through the trace runner on the default sim machine (256 MiB, cma=16M).
 import { describe, expect, it } from 'vitest';
-import { defaultMachineConfig } from '../../src/machine/config.ts';
-import { createMachineTraceTarget } from '../../src/trace/machine-target.ts';
-import { checkSimStatements, parseTrace } from '../../src/trace/parse.ts';
-import { runTrace, type TraceTarget } from '../../src/trace/run.ts';
-import { formatTranscript } from '../../src/trace/transcript.ts';
+import { runLines, simTarget } from './trace-fixtures.ts';
 
-function target(): TraceTarget {
-  const config = defaultMachineConfig({ memBytes: 256 * 2 ** 20, cmdline: 'cma=16M' });
-  if (!config.ok) throw new Error(config.detail);
-  const built = createMachineTraceTarget(config.value, 'test');
-  if (!built.ok) throw new Error(built.detail);
-  return built.value;
-}
-
-function run(lines: string[], t: TraceTarget = target()): { stdout: string[]; stderr: string } {
-  const parsed = parseTrace(lines.join('\n'), 't.trace');
-  if (!parsed.ok) throw new Error(parsed.detail);
-  const checked = checkSimStatements(parsed.value, t.sim, 't.trace');
-  if (!checked.ok) throw new Error(checked.detail);
-  const out = formatTranscript(runTrace(parsed.value, t), 'annotated');
-  return { stdout: out.stdout.trimEnd().split('\n'), stderr: out.stderr };
-}
+const run = (lines: readonly string[], target = simTarget()): { stdout: string[]; stderr: string } => runLines(lines, target);
 
 describe('sim verbs for the page allocator', () => {
   it('allocates from the lowest free block after the 8 MiB kernel reservation and frees back to a fully merged state', () => {
@@ -61,7 +42,7 @@ describe('sim verbs for the page allocator', () => {
   });
 
   it('names a missing handle and an unknown gfp flag', () => {
-    const t = target();
+    const t = simTarget();
     expect(run(['sim free nosuch'], t).stdout).toEqual(['1 err ENOENT']);
     expect(t.sim.check('alloc', ['0', 'GFP_BOGUS']).ok).toBe(false);
     expect(t.sim.check('alloc', ['0', 'cpu=9']).ok).toBe(false);

@@ -1,26 +1,12 @@
 // The contig and CMA `sim` verbs end to end on the default sim machine: outputs, handles, argument errors, and a state hash that sees the new layers.
 import { describe, expect, it } from 'vitest';
 import { SIM_SEED } from '../../src/cli/commands/sim.ts';
-import { defaultMachineConfig } from '../../src/machine/config.ts';
-import { createMachineTarget, createMachineTraceTarget, type MachineTarget } from '../../src/trace/machine-target.ts';
+import { createMachineTarget, type MachineTarget } from '../../src/trace/machine-target.ts';
 import { loadTrace } from '../../src/trace/parse.ts';
-import { runTrace } from '../../src/trace/run.ts';
-import { formatTranscript } from '../../src/trace/transcript.ts';
+import { runLines, simTarget } from './trace-fixtures.ts';
 
-function target(cmdline = 'cma=16M', mem = 256): MachineTarget {
-  const config = defaultMachineConfig({ memBytes: mem * 2 ** 20, cmdline });
-  if (!config.ok) throw new Error(config.detail);
-  const built = createMachineTraceTarget(config.value, SIM_SEED);
-  if (!built.ok) throw new Error(built.detail);
-  return built.value as MachineTarget;
-}
-
-function run(text: string, on: MachineTarget = target()): { stdout: string[]; stderr: string } {
-  const statements = loadTrace(text, 'verbs.trace', on.sim);
-  if (!statements.ok) throw new Error(statements.detail);
-  const out = formatTranscript(runTrace(statements.value, on), 'annotated');
-  return { stdout: out.stdout.trimEnd().split('\n'), stderr: out.stderr };
-}
+const target = (cmdline = 'cma=16M', memMiB = 256): MachineTarget => simTarget({ cmdline, memMiB, seed: SIM_SEED });
+const run = (text: string, on: MachineTarget = target()): { stdout: string[]; stderr: string } => runLines([text], on);
 
 describe('contig and CMA sim verbs', () => {
   it('maps, writes, reads, pins and unmaps user memory', () => {

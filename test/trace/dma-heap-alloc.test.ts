@@ -1,18 +1,12 @@
 // Golden transcripts of `dma-heap-alloc` against the system heap and the CMA heap `reserved` on the default sim machine (256 MiB, cma=16M): what Linux 6.1 prints, with the one documented divergence (the system heap's half-of-RAM cap).
 import { describe, expect, it } from 'vitest';
-import { defaultMachineConfig } from '../../src/machine/config.ts';
-import { createMachineTraceTarget, type MachineTarget } from '../../src/trace/machine-target.ts';
 import { loadTrace } from '../../src/trace/parse.ts';
 import { runTrace } from '../../src/trace/run.ts';
 import { formatTranscript } from '../../src/trace/transcript.ts';
+import type { MachineTarget } from '../../src/trace/machine-target.ts';
+import { simTarget } from './trace-fixtures.ts';
 
-function target(): MachineTarget {
-  const config = defaultMachineConfig({ memBytes: 256 * 2 ** 20, cmdline: 'cma=16M' });
-  if (!config.ok) throw new Error(config.detail);
-  const built = createMachineTraceTarget(config.value, 'golden');
-  if (!built.ok) throw new Error(built.detail);
-  return built.value as MachineTarget;
-}
+const target = (): MachineTarget => simTarget({ seed: 'golden' });
 
 /** Each case: the statement and the annotated line Linux 6.1 prints (annotated numbering added below). */
 const GOLDEN: readonly (readonly [string, string, string])[] = [

@@ -1,24 +1,12 @@
 // The memory-hog sim verbs and `sim pressure ... order=N` end to end through the trace runner: a hog fragments memory, a pressure event compacts it, the hog shrinks, grows again and exits.
 import { describe, expect, it } from 'vitest';
-import { defaultMachineConfig } from '../../src/machine/config.ts';
-import { createMachineTraceTarget, type MachineTarget } from '../../src/trace/machine-target.ts';
+import type { MachineTarget } from '../../src/trace/machine-target.ts';
 import { loadTrace } from '../../src/trace/parse.ts';
-import { runTrace } from '../../src/trace/run.ts';
-import { formatTranscript } from '../../src/trace/transcript.ts';
+import { runLines, simTarget } from './trace-fixtures.ts';
 
-function target(memMiB = 64, cmdline = ''): MachineTarget {
-  const config = defaultMachineConfig({ memBytes: memMiB * 2 ** 20, cmdline });
-  if (!config.ok) throw new Error(config.detail);
-  const built = createMachineTraceTarget(config.value, 'golden');
-  if (!built.ok) throw new Error(built.detail);
-  return built.value as MachineTarget;
-}
-
-function run(lines: readonly string[], t: MachineTarget = target()): string[] {
-  const loaded = loadTrace(lines.join('\n'), 't.trace', t.sim);
-  if (!loaded.ok) throw new Error(loaded.detail);
-  return formatTranscript(runTrace(loaded.value, t), 'annotated').stdout.trimEnd().split('\n');
-}
+/** The hog machines: `memMiB` MiB, seed 'golden'. */
+const target = (memMiB = 64, cmdline = ''): MachineTarget => simTarget({ memMiB, cmdline, seed: 'golden' });
+const run = (lines: readonly string[], t = target()): string[] => runLines(lines, t).stdout;
 
 describe('hog verbs', () => {
   it('a hog fragments 64 MiB, pressure with order=9 compacts one block free, the hog shrinks, grows and exits', () => {
