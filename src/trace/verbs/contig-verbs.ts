@@ -1,6 +1,7 @@
 // `sim` verbs for movable user memory, pins, alloc_contig_range/alloc_contig_pages, compaction, fault injection and pageblock inspection.
 import { err, ok, type Result } from '../../base/errno.ts';
 import type { PageCount, Pfn } from '../../base/units.ts';
+import type { ContigReport } from '../../contig/alloc-contig.ts';
 import type { PinnedPages } from '../../contig/pin.ts';
 import { FAULT_SITES, type FaultSite } from '../../env/faults.ts';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, parseGfp, type Gfp } from '../../mem/gfp.ts';
@@ -240,29 +241,31 @@ function parseRange(args: readonly string[], cpuCount: number): Result<RangeArgs
   return ok({ pfnStart: pfnStart.value, pfnEnd: pfnEnd.value, cma, fast, cpu: cpu.value, as: as.value });
 }
 
-function reportText(machine: Machine): string {
-  const report = machine.contig.lastReport;
-  return report === undefined ? '' : `migrated=${report.migratedPages} rounds=${report.migrationRounds}`;
+function reportText(report: ContigReport): string {
+  return `migrated=${report.migratedPages} rounds=${report.migrationRounds}`;
 }
 
 function registerContigRange(registry: SimVerbRegistry, machine: Machine, ranges: HandleTable<ContigHandle>): void {
   registry.register<RangeArgs>({
     verb: 'contig-range',
     usage: 'contig-range PFN_START PFN_END [cma] [fast] [cpu=N] [as=NAME]',
-    summary: 'alloc_contig_range([PFN_START, PFN_END), MIGRATE_MOVABLE or with cma MIGRATE_CMA) in normal or fast mode; prints "ok NAME pfn=P pages=N migrated=M rounds=R" (a failure\'s detail gives the same counts)',
+    summary: 'alloc_contig_range([PFN_START, PFN_END), MIGRATE_MOVABLE or with cma MIGRATE_CMA) in normal or fast mode; prints "ok NAME pfn=P pages=N migrated=M rounds=R" (a failure past the argument checks gives the same counts in its detail)',
     parseArgs: (args) => parseRange(args, machine.buddy.cpuCount),
     run: (a) => {
       const owner = machine.owners.register('contig', a.as ?? 'trace');
       const mt = a.cma ? MIGRATE_CMA : MIGRATE_MOVABLE;
+      const before = machine.contig.lastReport;
       const got = machine.contig.allocContigRange(a.pfnStart, a.pfnEnd, mt, a.fast ? 'fast' : 'normal', owner, { cpu: a.cpu });
-      if (!got.ok) return err(got.errno, `${got.detail} (${reportText(machine)})`);
+      const report = machine.contig.lastReport;
+      // Why: a rejected range (EINVAL) records no report, so the last one belongs to an earlier call.
+      if (!got.ok) return err(got.errno, report === before || report === undefined ? got.detail : `${got.detail} (${reportText(report)})`);
       const pageCount = a.pfnEnd - a.pfnStart;
       const name = ranges.put({ pfn: a.pfnStart, pageCount }, a.as);
       if (!name.ok) {
         machine.contig.freeContigRange(a.pfnStart, pageCount, a.cpu);
         return name;
       }
-      return ok(`ok ${name.value} pfn=${a.pfnStart} pages=${pageCount} ${reportText(machine)}`);
+      return ok(`ok ${name.value} pfn=${a.pfnStart} pages=${pageCount} ${reportText(got.value)}`);
     },
   });
 }
