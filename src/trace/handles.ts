@@ -22,6 +22,11 @@ export class HandleTable<T> {
     return ok(auto);
   }
 
+  /** True when `name` is a live handle. */
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
   /** The value of a live handle; ENOENT naming it otherwise. */
   get(name: string): Result<T> {
     const value = this.entries.get(name);

@@ -1,4 +1,5 @@
 // `sim` verbs for the page allocator: alloc/free/get/put pages, alloc_pages_bulk, per-CPU drain, checker, counters.
+import { assert } from '../../base/assert.ts';
 import { err, ok, type Result } from '../../base/errno.ts';
 import { type Order, type Pfn } from '../../base/units.ts';
 import { checkBuddy } from '../../debug/check-buddy.ts';
@@ -27,7 +28,15 @@ function gfpArg(text: string | undefined): Result<Gfp> {
   return text === undefined ? ok(GFP_KERNEL) : parseGfp(text);
 }
 
-function parseAlloc(args: readonly string[], cpuCount: number): Result<AllocArgs> {
+/** node=N: a node with memory (alloc_pages_node() on a node that is not online is a caller bug in Linux). */
+function nodeOption(options: Map<string, string>, nodeIds: readonly number[]): Result<number | undefined> {
+  if (!options.has('node')) return ok(undefined);
+  const node = intOption(options, 'node', 0, 0, 63);
+  if (!node.ok) return node;
+  return nodeIds.includes(node.value) ? node : err('EINVAL', `node=${node.value}: no such node (nodes with memory: ${nodeIds.join(', ')})`);
+}
+
+function parseAlloc(args: readonly string[], cpuCount: number, nodeIds: readonly number[]): Result<AllocArgs> {
   const split = splitArgs(args, ['cpu', 'node', 'as']);
   if (!split.ok) return split;
   const { positional, options } = split.value;
@@ -40,7 +49,7 @@ function parseAlloc(args: readonly string[], cpuCount: number): Result<AllocArgs
   if (!gfp.ok) return gfp;
   const cpu = intOption(options, 'cpu', 0, 0, cpuCount - 1);
   if (!cpu.ok) return cpu;
-  const node = options.has('node') ? intOption(options, 'node', 0, 0, 63) : ok(undefined);
+  const node = nodeOption(options, nodeIds);
   if (!node.ok) return node;
   const as = handleOption(options);
   if (!as.ok) return as;
@@ -52,7 +61,7 @@ function registerAlloc(registry: SimVerbRegistry, machine: Machine, pages: Handl
     verb: 'alloc',
     usage: 'alloc ORDER [GFP] [cpu=N] [node=N] [as=NAME]',
     summary: `alloc_pages(GFP, ORDER) (default GFP_KERNEL); prints "ok NAME pfn=PFN order=ORDER" or "err ENOMEM"`,
-    parseArgs: (args) => parseAlloc(args, machine.buddy.cpuCount),
+    parseArgs: (args) => parseAlloc(args, machine.buddy.cpuCount, machine.buddy.nodeIds),
     run: (a) => {
       const owner = machine.owners.register('test', a.as ?? 'trace');
       const pfn = machine.buddy.allocPages(a.gfp, a.order, { owner, cpu: a.cpu, ...(a.node === undefined ? {} : { preferredNode: a.node }) });
@@ -136,6 +145,14 @@ function parseBulk(args: readonly string[], cpuCount: number): Result<BulkArgs> 
   return ok({ nrPages: nrPages.value, gfp: gfp.value, cpu: cpu.value, prefill, as: as.value });
 }
 
+/** The PREFIX.SLOT names `bulk as=PREFIX` gives its slots that are not pre-filled (none without as=). */
+function slotNames(a: BulkArgs): string[] {
+  if (a.as === undefined) return [];
+  const names: string[] = [];
+  for (let i = 0; i < a.nrPages; i++) if (!a.prefill.includes(i)) names.push(`${a.as}.${i}`);
+  return names;
+}
+
 function registerBulk(registry: SimVerbRegistry, machine: Machine, pages: HandleTable<PageHandle>): void {
   registry.register<BulkArgs>({
     verb: 'bulk',
@@ -143,6 +160,9 @@ function registerBulk(registry: SimVerbRegistry, machine: Machine, pages: Handle
     summary: 'alloc_pages_bulk() into an NR-slot array (prefill marks slots already holding a page); prints "ok n=R new=K"',
     parseArgs: (args) => parseBulk(args, machine.buddy.cpuCount),
     run: (a) => {
+      const clash = slotNames(a).find((name) => pages.has(name));
+      // Why: checked before allocating, so a clash allocates nothing (no page without a handle).
+      if (clash !== undefined) return err('EEXIST', `page allocation handle "${clash}" is already live`);
       const owner = machine.owners.register('test', a.as ?? 'bulk');
       // A pre-filled slot holds some page the caller already owns; its value only has to be non-null.
       const slots: (Pfn | null)[] = Array.from({ length: a.nrPages }, (_, i) => (a.prefill.includes(i) ? -1 : null));
@@ -150,7 +170,8 @@ function registerBulk(registry: SimVerbRegistry, machine: Machine, pages: Handle
       let fresh = 0;
       for (const [i, pfn] of slots.entries()) {
         if (pfn === null || a.prefill.includes(i)) continue;
-        pages.put({ pfn, order: 0, cpu: a.cpu, ownerRef: true, extraRefs: 0 }, a.as === undefined ? undefined : `${a.as}.${i}`);
+        const named = pages.put({ pfn, order: 0, cpu: a.cpu, ownerRef: true, extraRefs: 0 }, a.as === undefined ? undefined : `${a.as}.${i}`);
+        assert(named.ok, () => `bulk slot ${i}: ${named.ok ? '' : named.detail}`);
         fresh++;
       }
       return ok(`ok n=${filled} new=${fresh}`);
