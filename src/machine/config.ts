@@ -9,6 +9,7 @@
 // resolution, which runs after this.
 import { z } from 'zod';
 import { err, ok, type Result } from '../base/errno.ts';
+import { parseKernelCmdline } from '../cma/cmdline.ts';
 import { formatSize, MAX_PAGE_ORDER, PAGE_SIZE, PAGEBLOCK_NR_PAGES, pagesToBytes, parseSize } from '../base/units.ts';
 import type { ChunkHeapOptions } from '../heaps/chunk-heap.ts';
 import type { CpaPoolOptions } from '../heaps/cpa-pool.ts';
@@ -514,9 +515,10 @@ function heapNames(config: MachineConfig, heaps: HeapsConfig): { name: string; f
   return names;
 }
 
-/** Whether the command line asks for the default area `reserved` (cma=...). */
+/** Whether the command line creates the default area `reserved`: a `cma=` whose size is not 0 (dma_contiguous_reserve() skips size 0), before any `--`. */
 function cmdlineDeclaresCma(config: MachineConfig): boolean {
-  return /(^|\s)cma=/.test(config.cmdline);
+  const cmdline = parseKernelCmdline(config.cmdline);
+  return cmdline.ok && cmdline.value.cma !== undefined && cmdline.value.cma.sizeBytes > 0;
 }
 
 /** A chunk heap's chunk size and area: a power of two in 4K..4M, a declared area, no smaller than one bitmap bit. */
@@ -527,7 +529,7 @@ function chunkHeapProblem(config: MachineConfig, heap: ChunkHeapOptions, index: 
   if (size > MAX_CHUNK_SIZE_BYTES) return `${path}.chunkSize: must be at most ${formatSize(MAX_CHUNK_SIZE_BYTES)} (order ${MAX_PAGE_ORDER}) (got ${formatSize(size)})`;
   const area = config.cma.areas.find((each) => each.name === heap.area);
   if (area === undefined && !(heap.area === 'reserved' && cmdlineDeclaresCma(config))) {
-    return `${path}.area: no CMA area is named "${heap.area}" (declare it in cma.areas, or use "reserved" with cma= on the cmdline)`;
+    return `${path}.area: no CMA area is named "${heap.area}" (declare it in cma.areas, or use "reserved" with a non-zero cma= on the cmdline)`;
   }
   const bitBytes = pagesToBytes(2 ** (area?.orderPerBit ?? 0));
   if (size < bitBytes) return `${path}.chunkSize: ${formatSize(size)} is smaller than one bitmap bit of area "${heap.area}" (orderPerBit ${area?.orderPerBit} = ${formatSize(bitBytes)})`;

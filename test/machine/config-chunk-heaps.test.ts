@@ -1,22 +1,12 @@
 // The machine config's `heaps.chunk` section: normalization, one-line errors naming the field (chunk size, area, duplicate heap names), and the boot-time check that the bound area exists.
 import { describe, expect, it } from 'vitest';
 import { createEnv } from '../../src/env/env.ts';
-import { chunkHeapsOf, heapsConfigOf, parseMachineConfig, type MachineConfig } from '../../src/machine/config.ts';
+import { chunkHeapsOf, heapsConfigOf, type MachineConfig } from '../../src/machine/config.ts';
 import { Machine } from '../../src/machine/machine.ts';
+import { errorOf as configError, machine, parsedOk } from './machine-fixtures.ts';
 
-const bank = { name: 'dram0', base: 0, size: '256M', zone: 'Normal' };
-
-function parsed(extra: Record<string, unknown>): MachineConfig {
-  const result = parseMachineConfig({ banks: [bank], ...extra }, 'machine.json');
-  if (!result.ok) throw new Error(result.detail);
-  return result.value;
-}
-
-function errorOf(extra: Record<string, unknown>): string {
-  const result = parseMachineConfig({ banks: [bank], ...extra }, 'machine.json');
-  expect(result.ok).toBe(false);
-  return result.ok ? '' : result.detail;
-}
+const parsed = (extra: Record<string, unknown>): MachineConfig => parsedOk(machine(extra));
+const errorOf = (extra: Record<string, unknown>): string => configError(machine(extra));
 
 describe('heaps.chunk', () => {
   it('normalizes chunkSize to bytes, keeps config order, and is absent (no chunk heaps) by default', () => {
@@ -42,9 +32,9 @@ describe('heaps.chunk', () => {
     ['above order 10', { ...withCma, heaps: { chunk: [{ name: 'c', area: 'reserved', chunkSize: '8M' }] } },
       'machine.json: heaps.chunk[0].chunkSize: must be at most 4M (order 10) (got 8M)'],
     ['unknown area', { ...withCma, heaps: { chunk: [{ name: 'c', area: 'camera', chunkSize: '64K' }] } },
-      'machine.json: heaps.chunk[0].area: no CMA area is named "camera" (declare it in cma.areas, or use "reserved" with cma= on the cmdline)'],
+      'machine.json: heaps.chunk[0].area: no CMA area is named "camera" (declare it in cma.areas, or use "reserved" with a non-zero cma= on the cmdline)'],
     ['reserved without cma=', { heaps: { chunk: [{ name: 'c', area: 'reserved', chunkSize: '64K' }] } },
-      'machine.json: heaps.chunk[0].area: no CMA area is named "reserved" (declare it in cma.areas, or use "reserved" with cma= on the cmdline)'],
+      'machine.json: heaps.chunk[0].area: no CMA area is named "reserved" (declare it in cma.areas, or use "reserved" with a non-zero cma= on the cmdline)'],
     ['smaller than a bitmap bit', { ...withCma, heaps: { chunk: [{ name: 'c', area: 'video', chunkSize: '32K' }] } },
       'machine.json: heaps.chunk[0].chunkSize: 32K is smaller than one bitmap bit of area "video" (orderPerBit 4 = 64K)'],
     ['named like the cma= heap', { ...withCma, heaps: { chunk: [{ name: 'reserved', area: 'reserved', chunkSize: '64K' }] } },
@@ -67,8 +57,13 @@ describe('heaps.chunk', () => {
     expect(detail).not.toContain('\n');
   });
 
-  it('a chunk heap on an area the layout did not create (cma=0) is refused at boot, naming the field', () => {
-    const config = parsed({ cmdline: 'cma=0', heaps: { chunk: [{ name: 'c', area: 'reserved', chunkSize: '64K' }] } });
+  it('cma=0 creates no "reserved" area (dma_contiguous_reserve skips size 0), so a chunk heap on it is refused, naming the field', () => {
+    expect(errorOf({ cmdline: 'cma=0', heaps: { chunk: [{ name: 'c', area: 'reserved', chunkSize: '64K' }] } })).toBe(
+      'machine.json: heaps.chunk[0].area: no CMA area is named "reserved" (declare it in cma.areas, or use "reserved" with a non-zero cma= on the cmdline)');
+  });
+
+  it('a hand-built config whose chunk heap names an area the layout did not create is refused at boot, naming the field', () => {
+    const config = { ...parsed({ cmdline: 'cma=16M', heaps: { chunk: [{ name: 'c', area: 'reserved', chunkSize: '64K' }] } }), cmdline: 'cma=0' };
     const machine = Machine.create(config, createEnv('t'), 'machine.json');
     expect(machine.ok ? 'ok' : `${machine.errno} ${machine.detail}`).toBe(
       'EINVAL machine.json: heaps.chunk[0].area: CMA area "reserved" was not created, so the chunk heap cannot register');

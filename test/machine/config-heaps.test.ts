@@ -1,21 +1,10 @@
 // The machine config's `heaps` section: defaults (absent section = mainline 6.1 plus the cap), normalization to bytes, and every validation error as one line naming the field.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEAPS_CONFIG, heapsConfigOf, parseMachineConfig, type MachineConfig } from '../../src/machine/config.ts';
+import { DEFAULT_HEAPS_CONFIG, heapsConfigOf, type MachineConfig } from '../../src/machine/config.ts';
+import { errorOf as configError, machine, MiB, parsedOk } from './machine-fixtures.ts';
 
-const MiB = 2 ** 20;
-const bank = { name: 'dram0', base: 0, size: '256M', zone: 'Normal' };
-
-function parsed(extra: Record<string, unknown>): MachineConfig {
-  const result = parseMachineConfig({ banks: [bank], ...extra }, 'machine.json');
-  if (!result.ok) throw new Error(result.detail);
-  return result.value;
-}
-
-function errorOf(extra: Record<string, unknown>): string {
-  const result = parseMachineConfig({ banks: [bank], ...extra }, 'machine.json');
-  expect(result.ok).toBe(false);
-  return result.ok ? '' : result.detail;
-}
+const parsed = (extra: Record<string, unknown>): MachineConfig => parsedOk(machine(extra));
+const errorOf = (extra: Record<string, unknown>): string => configError(machine(extra));
 
 describe('heaps defaults', () => {
   it('an absent section stays absent and reads as mainline (no pools, no deferred free, cap on, only system)', () => {

@@ -1,31 +1,9 @@
 // Machine config: defaults, every validation error with its exact one-line message, and the --mem/--cmdline overrides.
 import { describe, expect, it } from 'vitest';
 import {
-  defaultMachineConfig, defaultReservations, mergeCliOverrides, parseMachineConfig, type MachineConfig,
+  defaultMachineConfig, defaultReservations, mergeCliOverrides, parseMachineConfig,
 } from '../../src/machine/config.ts';
-
-const MiB = 2 ** 20;
-const GiB = 2 ** 30;
-
-function bank(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: 'dram0', base: 0, size: '256M', zone: 'Normal', ...overrides };
-}
-
-function machine(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { banks: [bank()], ...overrides };
-}
-
-function parsedOk(raw: unknown): MachineConfig {
-  const result = parseMachineConfig(raw, 'machine.json');
-  if (!result.ok) throw new Error(result.detail);
-  return result.value;
-}
-
-function errorOf(raw: unknown): string {
-  const result = parseMachineConfig(raw, 'machine.json');
-  expect(result.ok).toBe(false);
-  return result.ok ? '' : result.detail;
-}
+import { bank, errorOf, GiB, machine, MiB, parsedOk } from './machine-fixtures.ts';
 
 describe('parseMachineConfig defaults', () => {
   it('fills every default explicitly', () => {
