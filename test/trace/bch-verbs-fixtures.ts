@@ -31,13 +31,6 @@ export function rejection(statement: string, target: MachineTarget): string {
   return match[1]!;
 }
 
-/** The owner kind and label of the page at `pfn`. */
-export function ownerOf(target: MachineTarget, pfn: number): { kind: string; label: string } {
-  const { owners, buddy } = target.machine;
-  const id = buddy.table.owner[buddy.table.pageIndex(pfn)]!;
-  return { kind: owners.kindOf(id), label: owners.labelOf(id) };
-}
-
 /** What `sim help VERB` prints for one verb: `sim USAGE: SUMMARY`. */
 export function helpLine(verb: string, target: MachineTarget): string {
   const { stdout } = runLines([`sim help ${verb}`], target);

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MachineTarget } from '../../src/trace/machine-target.ts';
 import { loadTrace } from '../../src/trace/parse.ts';
-import { configTarget, helpLine, ownerOf } from './bch-verbs-fixtures.ts';
-import { runLines, simTarget } from './trace-fixtures.ts';
+import { configTarget, helpLine } from './bch-verbs-fixtures.ts';
+import { ownerOf, runLines, simTarget } from './trace-fixtures.ts';
 
 /** Two 128 MiB nodes, no CMA: node 0 holds pfns 0..32767, node 1 pfns 32768..65535. */
 const twoNodes = (): MachineTarget => configTarget({
@@ -24,8 +24,8 @@ describe('sim alloc', () => {
   it('charges the pages to a test owner labelled with the handle, or "trace" without as=', () => {
     const t = simTarget();
     expect(runLines(['sim alloc 0', 'sim alloc 1 as=fb'], t).stdout).toEqual(['1 ok p1 pfn=2048 order=0', '2 ok fb pfn=2064 order=1']);
-    expect(ownerOf(t, 2048)).toEqual({ kind: 'test', label: 'trace' });
-    expect(ownerOf(t, 2064)).toEqual({ kind: 'test', label: 'fb' });
+    expect(ownerOf(t, 2048)).toBe('test:trace');
+    expect(ownerOf(t, 2064)).toBe('test:fb');
   });
 
   it('node=N picks the preferred node; without it the first node serves', () => {

@@ -1,6 +1,7 @@
 // The contig-range, contig-pages and contig-free verbs end to end: outputs, owners, normal vs fast mode, the calling CPU, handle clashes and failure details.
 import { describe, expect, it } from 'vitest';
-import { contigTarget, ownerOf, runOn, stateOf } from './contig-verbs-fixtures.ts';
+import { contigTarget, runOn, stateOf } from './contig-verbs-fixtures.ts';
+import { ownerOf } from './trace-fixtures.ts';
 
 /** 20 user pages at PFNs 2048..2067 on the LRU; the rest of cpu 0's refill batch stays on its per-CPU list. */
 const USER_PAGES = ['sim user-map 20 as=u', 'sim lru-drain'];

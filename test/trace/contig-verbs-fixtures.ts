@@ -37,13 +37,6 @@ export function pinCountOf(target: MachineTarget, pfn: number): number {
   return table.pinCount[table.pageIndex(pfn)]!;
 }
 
-/** The kind and label of the owner holding the allocated page `pfn`. */
-export function ownerOf(target: MachineTarget, pfn: number): string {
-  const table = target.machine.buddy.table;
-  const id = table.owner[table.pageIndex(pfn)]!;
-  return `${target.machine.owners.kindOf(id)}:${target.machine.owners.labelOf(id)}`;
-}
-
 /** The state of `pfn` by name: absent, reserved, free, pcp or allocated. */
 export function stateOf(target: MachineTarget, pfn: number): string {
   return PAGE_STATE_NAMES[target.machine.buddy.pageState(pfn)]!;

@@ -1,6 +1,7 @@
 // The user-memory verbs end to end (user-map, user-unmap, user-write, user-read, user-info, lru-drain): outputs, handles, owners, backing, per-CPU LRU-add batches and run-time errors.
 import { describe, expect, it } from 'vitest';
-import { contigTarget, ownerOf, runOn, stateOf } from './contig-verbs-fixtures.ts';
+import { contigTarget, runOn, stateOf } from './contig-verbs-fixtures.ts';
+import { ownerOf } from './trace-fixtures.ts';
 
 describe('user-map', () => {
   it('names a mapping uN without as=, registers a "trace" user owner, and faults in anonymous pages via cpu 0', () => {

@@ -1,4 +1,4 @@
-// Shared fixtures for the trace tests: a machine trace target booted like `pagelab sim`, and a runner that returns the annotated transcript as lines.
+// Shared fixtures for the trace tests: a machine trace target booted like `pagelab sim`, a runner that returns the annotated transcript as lines, and the owner of a page.
 import { defaultMachineConfig } from '../../src/machine/config.ts';
 import { createMachineTraceTarget, type MachineTarget } from '../../src/trace/machine-target.ts';
 import { loadTrace } from '../../src/trace/parse.ts';
@@ -27,4 +27,11 @@ export function runLines(lines: readonly string[], target: MachineTarget): { std
   if (!loaded.ok) throw new Error(loaded.detail);
   const out = formatTranscript(runTrace(loaded.value, target), 'annotated');
   return { stdout: out.stdout.trimEnd().split('\n'), stderr: out.stderr };
+}
+
+/** The owner of the page at `pfn` as `kind:label` (e.g. `user:trace`, `contig:big`). */
+export function ownerOf(target: MachineTarget, pfn: number): string {
+  const { owners, buddy } = target.machine;
+  const id = buddy.table.owner[buddy.table.pageIndex(pfn)]!;
+  return `${owners.kindOf(id)}:${owners.labelOf(id)}`;
 }
