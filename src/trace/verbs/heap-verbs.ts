@@ -361,7 +361,7 @@ function registerPressureVerbs(registry: SimVerbRegistry, machine: Machine): voi
   registry.register<{ name: string | undefined; pages: number }>({
     verb: 'shrink',
     usage: 'shrink [NAME] PAGES',
-    summary: 'scan_objects with nr_to_scan=PAGES on one shrinker (as its debugfs scan file does), or on each in turn until PAGES went; prints "ok freed=F"',
+    summary: 'scan_objects with nr_to_scan=PAGES on one shrinker (as its debugfs scan file does; prints "ok freed=F count=BEFORE after=AFTER"), or on each in turn until PAGES went (prints "ok freed=F")',
     parseArgs: (args) => {
       const count = expectPositionals(args, 1, 2, '[NAME] PAGES');
       if (!count.ok) return count;
