@@ -78,3 +78,31 @@ describe('optional fields stay absent from the normalized config', () => {
     expect(defaultReservations([])).toEqual([]);
   });
 });
+
+describe('memory limits at their exact edges', () => {
+  const GiB = 1024 * MiB;
+  const bankAt = (name: string, base: number, size: number): Record<string, unknown> => ({ name, base, size, zone: 'Normal' });
+
+  it('a bank may end exactly at the 52-bit physical address limit, not 2M beyond it', () => {
+    const base = 2 ** 52 - 2 * MiB;
+    expect(parsedOk({ banks: [bankAt('top', base, 2 * MiB)] }).banks[0]?.baseBytes).toBe(base);
+    expect(errorOf({ banks: [bankAt('top', base + 2 * MiB, 2 * MiB)] })).toBe(
+      'machine.json: banks[0]: ends at 0x10000000200000, beyond the 52-bit physical address space');
+  });
+
+  it('exactly 16G of memory in total is accepted', () => {
+    expect(parsedOk({ banks: [bankAt('a', 0, 8 * GiB), bankAt('b', 8 * GiB, 8 * GiB)] }).banks).toHaveLength(2);
+  });
+
+  it('banks spanning exactly 64G are accepted, and the span is high minus low, wherever the banks sit', () => {
+    expect(parsedOk({ banks: [bankAt('low', 0, 2 * MiB), bankAt('high', 64 * GiB - 2 * MiB, 2 * MiB)] }).banks).toHaveLength(2);
+    expect(parsedOk({ banks: [bankAt('a', 40 * GiB, 2 * MiB), bankAt('b', 48 * GiB, 2 * MiB)] }).banks).toHaveLength(2);
+  });
+
+  it('a reservation may end exactly at its bank\'s end; one that starts in a hole before a bank is not inside one bank', () => {
+    const banks = [bankAt('a', 0, 256 * MiB), bankAt('b', 512 * MiB, 256 * MiB)];
+    expect(parsedOk({ banks, reserved: [{ label: 'fb', base: '254M', size: '2M' }] }).reserved).toEqual([{ label: 'fb', baseBytes: 254 * MiB, sizeBytes: 2 * MiB }]);
+    expect(errorOf({ banks, reserved: [{ label: 'fb', base: '510M', size: '4M' }] })).toBe(
+      'machine.json: reserved[0]: 0x1fe00000-0x20200000 is not inside one bank');
+  });
+});
