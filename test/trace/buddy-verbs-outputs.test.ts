@@ -41,6 +41,12 @@ describe('sim alloc', () => {
     const loaded = loadTrace('sim alloc 0 node=5\n', 't.trace', simTarget().sim);
     expect(loaded).toEqual({ ok: false, errno: 'EINVAL', detail: 't.trace:1: sim alloc: node=5: no such node (nodes with memory: 0) (usage: sim alloc ORDER [GFP] [cpu=N] [node=N] [as=NAME]): sim alloc 0 node=5' });
     expect(runLines(['sim alloc 0 node=1'], twoNodes()).stdout).toEqual(['1 ok p1 pfn=32768 order=0']);
+    expect(twoNodes().sim.check('alloc', ['0', 'node=2'])).toEqual({ ok: false, errno: 'EINVAL', detail: 'sim alloc: node=2: no such node (nodes with memory: 0, 1) (usage: sim alloc ORDER [GFP] [cpu=N] [node=N] [as=NAME])' });
+  });
+
+  it('without node=, a machine whose only node is 1 allocates there', () => {
+    const t = configTarget({ banks: [{ name: 'n1', base: 0, size: '64M', zone: 'Normal', node: 1 }] });
+    expect(runLines(['sim alloc 0'], t).stdout).toEqual(['1 ok p1 pfn=1024 order=0']);
   });
 
   it('a handle name already live is EEXIST and the pages just allocated go back', () => {
@@ -116,6 +122,10 @@ describe('sim bulk', () => {
       '5 free=63473 cma_free=4096 isolated_free=0 pcp=13 managed=63488',
     ]);
     expect(stderr).toBe('sim bulk: page allocation handle "b.1" is already live\n');
+  });
+
+  it('without as= no slot name is checked: a handle named "undefined.0" does not clash', () => {
+    expect(runLines(['sim alloc 0 as=undefined.0', 'sim bulk 1'], simTarget()).stdout).toEqual(['1 ok undefined.0 pfn=2048 order=0', '2 ok n=1 new=1']);
   });
 
   it('without as= the pages get the next pN names and a "bulk" owner', () => {
