@@ -12,7 +12,7 @@ export default defineConfig({
       include: ['src/**/*.ts', 'properties/**/*.ts'],
       exclude: ['src/cli/**', 'properties/cli/**'],
       reporter: ['text-summary', 'json-summary'],
-      thresholds: { lines: 99, functions: 98, branches: 91, statements: 97 },
+      thresholds: { lines: 98.5, functions: 98, branches: 91, statements: 96.5 },
     },
   },
 });
