@@ -9,8 +9,8 @@
 // resolution, which runs after this.
 import { z } from 'zod';
 import { err, ok, type Result } from '../base/errno.ts';
-import { parseKernelCmdline } from '../cma/cmdline.ts';
 import { formatSize, MAX_PAGE_ORDER, PAGE_SIZE, PAGEBLOCK_NR_PAGES, pagesToBytes, parseSize } from '../base/units.ts';
+import { parseKernelCmdline } from '../cma/cmdline.ts';
 import type { ChunkHeapOptions } from '../heaps/chunk-heap.ts';
 import type { CpaPoolOptions } from '../heaps/cpa-pool.ts';
 import { NUM_HEAP_MINORS } from '../heaps/dma-heap.ts';

@@ -1,7 +1,8 @@
 // The argument checks of the contig verbs (user memory, pins, contig ranges/pages, compact, pageblock, fault): what a trace is rejected with before anything runs.
 import { describe, expect, it } from 'vitest';
 import { loadTrace } from '../../src/trace/parse.ts';
-import { checked, contigTarget } from './contig-verbs-fixtures.ts';
+import { checked } from './contig-verbs-fixtures.ts';
+import { simTarget } from './trace-fixtures.ts';
 
 const USAGE: Record<string, string> = {
   'user-map': 'user-map PAGES [GFP] [file] [cpu=N] [as=NAME]',
@@ -135,7 +136,7 @@ describe('compact, pageblock and fault reject bad arguments before the trace run
   });
 
   it('the loader names the file and line of a rejected statement and stops before running anything', () => {
-    const target = contigTarget();
+    const target = simTarget();
     const loaded = loadTrace('sim user-map 4 as=app\nsim user-unmap app extra\n', 'bad.trace', target.sim);
     expect(loaded.ok ? 'ok' : loaded.detail).toBe(
       'bad.trace:2: sim user-unmap: expected one mapping handle, got 2 arguments (usage: sim user-unmap NAME): sim user-unmap app extra',

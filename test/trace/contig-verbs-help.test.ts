@@ -1,6 +1,6 @@
 // What `sim help VERB` tells a trace author about each contig verb (user memory, pins, contig ranges, compact, pageblock, fault).
 import { describe, expect, it } from 'vitest';
-import { runOn } from './contig-verbs-fixtures.ts';
+import { runLines } from './trace-fixtures.ts';
 
 const HELP: readonly (readonly [string, string])[] = [
   ['user-map', 'sim user-map PAGES [GFP] [file] [cpu=N] [as=NAME]: a process faults in PAGES order-0 pages, anonymous or with file page cache (default GFP_HIGHUSER_MOVABLE), slot i = page i, via cpu N\'s LRU-add batch; prints "ok NAME pages=N in_cma=K"'],
@@ -21,6 +21,6 @@ const HELP: readonly (readonly [string, string])[] = [
 
 describe('sim help for the contig verbs', () => {
   it.each(HELP)('sim help %s prints its usage and summary', (verb, text) => {
-    expect(runOn([`sim help ${verb}`])).toEqual({ stdout: [`1 ${text}`], stderr: '' });
+    expect(runLines([`sim help ${verb}`])).toEqual({ stdout: [`1 ${text}`], stderr: '' });
   });
 });

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { ok } from '../../src/base/errno.ts';
 import { SimVerbRegistry } from '../../src/trace/sim-verbs.ts';
 import { registerContigVerbs } from '../../src/trace/verbs/contig-verbs.ts';
-import { contigTarget, runOn } from './contig-verbs-fixtures.ts';
+import { runLines, simTarget } from './trace-fixtures.ts';
 
 describe('compact', () => {
   it('stops at once when a free block of ORDER (default 9) already exists: nothing moves, even with a suitable target block', () => {
-    const target = contigTarget();
+    const target = simTarget();
     // User pages low in the zone, and one allocated page making block 29696 a partly free migration target.
-    const { stdout } = runOn(['sim user-map 30 as=u', 'sim lru-drain', 'sim contig-range 30000 30001', 'sim compact 0', 'sim compact', 'sim compact 10 GFP_KERNEL', 'sim user-info u'], target);
+    const { stdout } = runLines(['sim user-map 30 as=u', 'sim lru-drain', 'sim contig-range 30000 30001', 'sim compact 0', 'sim compact', 'sim compact 10 GFP_KERNEL', 'sim user-info u'], target);
     expect(stdout.slice(3)).toEqual([
       '4 ok migrated=0 rebuilt=0',
       '5 ok migrated=0 rebuilt=0',
@@ -21,7 +21,7 @@ describe('compact', () => {
 
 describe('pageblock', () => {
   it('prints the migratetype of the pageblock holding PFN, and EINVAL for a PFN past the end of memory', () => {
-    const { stdout, stderr } = runOn(['sim pageblock 61439', 'sim pageblock 61440', 'sim pageblock 65535', 'sim pageblock 65536']);
+    const { stdout, stderr } = runLines(['sim pageblock 61439', 'sim pageblock 61440', 'sim pageblock 65535', 'sim pageblock 65536']);
     expect(stdout).toEqual(['1 mt=Movable', '2 mt=CMA', '3 mt=CMA', '4 err EINVAL']);
     expect(stderr).toBe('sim pageblock: pfn 65536 is outside memory\n');
   });
@@ -29,7 +29,7 @@ describe('pageblock', () => {
 
 describe('fault', () => {
   it('arms a site for COUNT (default 1) consults, adding to what is armed; each consult that fails uses one up', () => {
-    const { stdout, stderr } = runOn([
+    const { stdout, stderr } = runLines([
       'sim fault page_alloc 2',
       'sim fault page_alloc',
       'sim fault isolate 0',
@@ -64,7 +64,7 @@ describe('registerContigVerbs', () => {
   it('keeps a fault verb the registry already has and registers the rest', () => {
     const registry = new SimVerbRegistry();
     registry.register({ verb: 'fault', usage: 'fault', summary: 'the other fault verb', parseArgs: () => ok(undefined), run: () => ok('mine') });
-    registerContigVerbs(registry, contigTarget().machine);
+    registerContigVerbs(registry, simTarget().machine);
     expect(registry.list().find((info) => info.verb === 'fault')).toEqual({ verb: 'fault', usage: 'fault', summary: 'the other fault verb' });
     expect(registry.list().map((info) => info.verb)).toEqual([
       'compact', 'contig-free', 'contig-pages', 'contig-range', 'fault', 'help', 'lru-drain', 'pageblock', 'pin', 'unpin',

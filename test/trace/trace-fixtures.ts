@@ -21,8 +21,8 @@ export function simTarget(options: SimTargetOptions = {}): MachineTarget {
   return built.value as MachineTarget;
 }
 
-/** Loads `lines` as one trace (parse and sim-verb checks), runs it on `target` and returns the annotated stdout lines and the stderr text. */
-export function runLines(lines: readonly string[], target: MachineTarget): { stdout: string[]; stderr: string } {
+/** Loads `lines` as one trace (parse and sim-verb checks), runs it on `target` (default: a fresh simTarget()) and returns the annotated stdout lines and the stderr text. */
+export function runLines(lines: readonly string[], target: MachineTarget = simTarget()): { stdout: string[]; stderr: string } {
   const loaded = loadTrace(lines.join('\n'), 't.trace', target.sim);
   if (!loaded.ok) throw new Error(loaded.detail);
   const out = formatTranscript(runTrace(loaded.value, target), 'annotated');
